@@ -58,7 +58,9 @@ export function verify(
     raw[field] = value;
   }
   const given = received.sign;
-  if (typeof given !== 'string') return { ok: false, reason: 'missing field sign' };
+  if (typeof given !== 'string') {
+    return { ok: false, reason: given === undefined ? 'missing field sign' : 'field sign is not a single string' };
+  }
   if (!SIGN_SHAPE.test(given)) return { ok: false, reason: 'sign is not 32 lowercase hex characters' };
   const expected = sign(kind, raw as SignedParams<typeof kind>, secret);
   const match = timingSafeEqual(Buffer.from(expected, 'ascii'), Buffer.from(given, 'ascii'));
