@@ -218,11 +218,16 @@ function pathOf(pathAndQuery: string): string {
   return pathAndQuery.split('?')[0];
 }
 
+const TIMEOUT_CODES = ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'];
+
+/**
+ * Duck-typed rather than `instanceof Error`: errors from Node's core (the AbortSignal's
+ * TimeoutError, socket errors) may come from another realm (jest, vm contexts).
+ */
 function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
-    return typeof code === 'string' ? `${code} ${error.message}` : error.message;
-  }
-  return String(error);
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
+  if (name === 'TimeoutError' || name === 'AbortError' || TIMEOUT_CODES.includes(String(code))) return 'timed out';
+  const text = typeof message === 'string' ? message : 'request failed';
+  return typeof code === 'string' ? `${code} ${text}` : text;
 }
