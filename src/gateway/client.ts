@@ -75,6 +75,10 @@ export class GatewayClient {
   }
 
   paymentCreateRequest(input: CreatePaymentInput): PaymentCreateRequest {
+    // The platform takes an integer id; NaN would even be signed as "NaN" but sent as JSON null.
+    if (!Number.isSafeInteger(input.channelId) || input.channelId < 1) {
+      throw new RangeError(`channelId must be a positive integer: ${String(input.channelId)}`);
+    }
     const signed = {
       amount: renderPaymentAmount(input.amountFen),
       appKey: this.options.appKey,
