@@ -92,7 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) {
       problems.push(`${name}="${text}" is not a duration such as 500ms, 5s, 10m, 24h`);
-      return 1;
+      // NaN: the comparisons between durations below stay silent instead of adding a false problem.
+      return Number.NaN;
     }
     return ms;
   };
