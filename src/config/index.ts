@@ -112,9 +112,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     try {
       const parsed = new URL(text);
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+      // The text itself is used as a base that paths are appended to: WHATWG URL parsing would accept
+      // "http:host" or "http:/host" (and a query or fragment) where appending a path gives nonsense.
+      if (!/^https?:\/\/[^/]/i.test(text) || /[?#]/.test(text)) throw new Error('not a base URL');
       return text.replace(/\/+$/, '');
     } catch {
-      problems.push(`${name}="${text}" is not an absolute http(s) URL`);
+      problems.push(`${name}="${text}" is not an absolute http(s) URL without query or fragment`);
       return undefined;
     }
   };
