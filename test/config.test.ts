@@ -1,0 +1,349 @@
+import { ConfigError, formatDuration, loadConfig, parseDuration, type Config, type Role } from '../src/config';
+
+const GATEWAY_ENV = {
+  GATEWAY_URL: 'https://gw.example.com',
+  GATEWAY_APP_KEY: 'mch-10086',
+  GATEWAY_SECRET: '8f2c1e7a9b3d4f60a1b2c3d4e5f60718',
+};
+const API_TOKEN = 'api-token-0123456789abcdef';
+
+/** The problems a configuration has, or [] when it loads. */
+function problemsOf(env: NodeJS.ProcessEnv, role: Role): string[] {
+  try {
+    loadConfig(env, role);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('defaults', () => {
+  it('the all-in-one start needs no variable at all, and these are the defaults', () => {
+    const config = loadConfig({}, 'all-in-one');
+
+    expect(config).toEqual<Config>({
+      host: '127.0.0.1',
+      port: 3000,
+      publicUrl: 'http://127.0.0.1:3000',
+      apiToken: undefined,
+      gateway: undefined,
+      sandboxMerchant: { appKey: undefined, secret: undefined },
+      gatewayTimeoutMs: 10_000,
+      temporal: { address: undefined, namespace: 'default', taskQueue: 'orders', uiPort: 8233 },
+      callbackAllowedIps: [],
+      timeouts: {
+        paymentCallbackMs: 10 * 60_000,
+        paymentExpiryMs: 2 * 3_600_000,
+        payoutCallbackMs: 30 * 60_000,
+        pollIntervalMs: 30_000,
+        pollIntervalMaxMs: 10 * 60_000,
+        payoutAttentionAfterMs: 24 * 3_600_000,
+      },
+      notifySecret: undefined,
+      dataDir: '.data',
+      logLevel: 'info',
+    });
+  });
+
+  it('a worker gets its gateway from the environment and Temporal at localhost:7233 by default', () => {
+    const config = loadConfig(GATEWAY_ENV, 'worker');
+
+    expect(config.gateway).toEqual({ url: 'https://gw.example.com', appKey: 'mch-10086', secret: GATEWAY_ENV.GATEWAY_SECRET, timeoutMs: 10_000 });
+    expect(config.temporal.address).toBe('localhost:7233');
+    expect(config.apiToken).toBeUndefined();
+  });
+
+  it('the API gets its token, its gateway and Temporal at localhost:7233 by default', () => {
+    const config = loadConfig({ ...GATEWAY_ENV, API_TOKEN }, 'api');
+
+    expect(config.apiToken).toBe(API_TOKEN);
+    expect(config.gateway?.url).toBe('https://gw.example.com');
+    expect(config.temporal.address).toBe('localhost:7233');
+  });
+
+  it('empty and blank variables count as unset; values are trimmed', () => {
+    const config = loadConfig({ PORT: '', HOST: '   ', LOG_LEVEL: ' debug ', GATEWAY_HTTP_TIMEOUT: ' 3s ' }, 'all-in-one');
+
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.logLevel).toBe('debug');
+    expect(config.gatewayTimeoutMs).toBe(3000);
+  });
+
+  it('every wait can be configured', () => {
+    const config = loadConfig(
+      {
+        GATEWAY_HTTP_TIMEOUT: '2500ms',
+        PAYMENT_CALLBACK_TIMEOUT: '5m',
+        PAYMENT_EXPIRY: '1d',
+        PAYOUT_CALLBACK_TIMEOUT: '1h',
+        POLL_INTERVAL: '5s',
+        POLL_INTERVAL_MAX: '5s',
+        PAYOUT_ATTENTION_AFTER: '2d',
+      },
+      'all-in-one',
+    );
+
+    expect(config.gatewayTimeoutMs).toBe(2500);
+    expect(config.timeouts).toEqual({
+      paymentCallbackMs: 300_000,
+      paymentExpiryMs: 86_400_000,
+      payoutCallbackMs: 3_600_000,
+      pollIntervalMs: 5000,
+      pollIntervalMaxMs: 5000,
+      payoutAttentionAfterMs: 172_800_000,
+    });
+  });
+});
+
+describe('required variables, per role', () => {
+  it('the API without any variable names all four required ones at once', () => {
+    expect(problemsOf({}, 'api')).toEqual([
+      'API_TOKEN is required by the API (bearer token of /v1)',
+      'GATEWAY_URL is required by the api',
+      'GATEWAY_APP_KEY is required by the api',
+      'GATEWAY_SECRET is required by the api',
+    ]);
+  });
+
+  it('the worker without any variable names the three gateway variables, not API_TOKEN', () => {
+    expect(problemsOf({}, 'worker')).toEqual([
+      'GATEWAY_URL is required by the worker',
+      'GATEWAY_APP_KEY is required by the worker',
+      'GATEWAY_SECRET is required by the worker',
+    ]);
+  });
+
+  it('the all-in-one start with GATEWAY_URL needs the credentials too', () => {
+    expect(problemsOf({ GATEWAY_URL: 'https://gw.example.com' }, 'all-in-one')).toEqual([
+      'GATEWAY_APP_KEY is required when GATEWAY_URL is set',
+      'GATEWAY_SECRET is required when GATEWAY_URL is set',
+    ]);
+  });
+
+  it('the all-in-one start with credentials but no GATEWAY_URL uses them as the sandbox merchant', () => {
+    const config = loadConfig({ GATEWAY_APP_KEY: 'mch-1', GATEWAY_SECRET: 'sandbox-secret' }, 'all-in-one');
+
+    expect(config.gateway).toBeUndefined();
+    expect(config.sandboxMerchant).toEqual({ appKey: 'mch-1', secret: 'sandbox-secret' });
+  });
+
+  it('the all-in-one start with a complete gateway uses the real platform', () => {
+    expect(loadConfig(GATEWAY_ENV, 'all-in-one').gateway).toEqual({
+      url: 'https://gw.example.com',
+      appKey: 'mch-10086',
+      secret: GATEWAY_ENV.GATEWAY_SECRET,
+      timeoutMs: 10_000,
+    });
+  });
+});
+
+describe('malformed values are named, all at once', () => {
+  it('a start with many mistakes reports every one of them in one ConfigError', () => {
+    const env = {
+      ...GATEWAY_ENV,
+      GATEWAY_URL: 'gw.example.com',
+      PORT: 'abc',
+      TEMPORAL_UI_PORT: '70000',
+      GATEWAY_HTTP_TIMEOUT: '1.5s',
+      PAYMENT_EXPIRY: '2 hours',
+      PUBLIC_URL: 'ftp://merchant.example.com',
+      TEMPORAL_ADDRESS: 'temporal.internal',
+      CALLBACK_ALLOWED_IPS: '10.0.0.1, 300.1.1.1, ::1, gw.example.com',
+      LOG_LEVEL: 'verbose',
+      NOTIFY_SECRET: 'short',
+    };
+
+    let thrown: unknown;
+    try {
+      loadConfig(env, 'worker');
+    } catch (error) {
+      thrown = error;
+    }
+
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const error = thrown as ConfigError;
+    expect(error.name).toBe('ConfigError');
+    expect(error.problems).toEqual([
+      'PORT="abc" is not a TCP port (1-65535)',
+      'PUBLIC_URL="ftp://merchant.example.com" is not an absolute http(s) URL without query or fragment',
+      'GATEWAY_HTTP_TIMEOUT="1.5s" is not a duration such as 500ms, 5s, 10m, 24h',
+      'GATEWAY_URL="gw.example.com" is not an absolute http(s) URL without query or fragment',
+      'TEMPORAL_ADDRESS="temporal.internal" is not host:port',
+      'CALLBACK_ALLOWED_IPS contains "300.1.1.1", which is not an IP address',
+      'CALLBACK_ALLOWED_IPS contains "gw.example.com", which is not an IP address',
+      'PAYMENT_EXPIRY="2 hours" is not a duration such as 500ms, 5s, 10m, 24h',
+      'NOTIFY_SECRET must be at least 16 characters',
+      'LOG_LEVEL="verbose" is not one of fatal, error, warn, info, debug, trace, silent',
+      'TEMPORAL_UI_PORT="70000" is not a TCP port (1-65535)',
+    ]);
+    expect(error.message).toBe(`Invalid configuration:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`);
+  });
+
+  it.each(['0', '65536', '-1', '30.5', '3e3', 'http'])('PORT=%j is not a port', (value) => {
+    expect(problemsOf({ PORT: value }, 'all-in-one')).toEqual([`PORT="${value}" is not a TCP port (1-65535)`]);
+  });
+
+  it.each(['1', '65535'])('PORT=%s is a port', (value) => {
+    expect(loadConfig({ PORT: value }, 'all-in-one').port).toBe(Number(value));
+  });
+
+  it.each([
+    ['no unit', 'POLL_INTERVAL', '30'],
+    ['zero', 'POLL_INTERVAL', '0s'],
+    ['a fraction', 'PAYOUT_CALLBACK_TIMEOUT', '0.5h'],
+    ['an unknown unit', 'PAYOUT_ATTENTION_AFTER', '1w'],
+    ['a negative value', 'PAYMENT_CALLBACK_TIMEOUT', '-5m'],
+    ['an ISO 8601 duration', 'GATEWAY_HTTP_TIMEOUT', 'PT10S'],
+  ])('a duration with %s is named (%s=%j)', (_what, name, value) => {
+    expect(problemsOf({ [name]: value }, 'all-in-one')).toEqual([`${name}="${value}" is not a duration such as 500ms, 5s, 10m, 24h`]);
+  });
+
+  it.each([
+    ['a scheme without slashes', 'http:merchant.example.com'],
+    ['a scheme with one slash', 'https:/merchant.example.com'],
+    ['no scheme', 'merchant.example.com'],
+    ['a scheme-relative URL', '//merchant.example.com'],
+    ['another scheme', 'ftp://merchant.example.com'],
+    ['a query', 'https://merchant.example.com/?tenant=1'],
+    ['a fragment', 'https://merchant.example.com/#callbacks'],
+    ['a space in the host', 'https://merchant example.com'],
+  ])('a URL with %s is named (%j)', (_what, value) => {
+    expect(problemsOf({ PUBLIC_URL: value }, 'all-in-one')).toEqual([`PUBLIC_URL="${value}" is not an absolute http(s) URL without query or fragment`]);
+    expect(problemsOf({ ...GATEWAY_ENV, GATEWAY_URL: value }, 'worker')).toEqual([`GATEWAY_URL="${value}" is not an absolute http(s) URL without query or fragment`]);
+  });
+
+  it('URLs keep their path and lose trailing slashes', () => {
+    const config = loadConfig({ ...GATEWAY_ENV, GATEWAY_URL: 'https://gw.example.com/merchant-api//', PUBLIC_URL: 'https://shop.example.com/pay/' }, 'worker');
+
+    expect(config.gateway?.url).toBe('https://gw.example.com/merchant-api');
+    expect(config.publicUrl).toBe('https://shop.example.com/pay');
+  });
+
+  it('TEMPORAL_ADDRESS accepts host:port, including a bracketed IPv6 address', () => {
+    expect(loadConfig({ ...GATEWAY_ENV, TEMPORAL_ADDRESS: 'temporal.internal:7233' }, 'worker').temporal.address).toBe('temporal.internal:7233');
+    expect(loadConfig({ ...GATEWAY_ENV, TEMPORAL_ADDRESS: '[::1]:7233' }, 'worker').temporal.address).toBe('[::1]:7233');
+    expect(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:7233' }, 'all-in-one').temporal.address).toBe('127.0.0.1:7233');
+  });
+
+  it('CALLBACK_ALLOWED_IPS is a comma-separated list of IPv4 and IPv6 addresses', () => {
+    const config = loadConfig({ CALLBACK_ALLOWED_IPS: ' 203.0.113.7 ,, 2001:db8::1,' }, 'all-in-one');
+
+    expect(config.callbackAllowedIps).toEqual(['203.0.113.7', '2001:db8::1']);
+  });
+
+  it('a CIDR range is not an IP address', () => {
+    expect(problemsOf({ CALLBACK_ALLOWED_IPS: '203.0.113.0/24' }, 'all-in-one')).toEqual([
+      'CALLBACK_ALLOWED_IPS contains "203.0.113.0/24", which is not an IP address',
+    ]);
+  });
+});
+
+describe('PUBLIC_URL', () => {
+  it('defaults to http://HOST:PORT', () => {
+    expect(loadConfig({ HOST: '10.1.2.3', PORT: '8080' }, 'all-in-one').publicUrl).toBe('http://10.1.2.3:8080');
+  });
+
+  it('brackets an IPv6 HOST in the default', () => {
+    expect(loadConfig({ HOST: '::1', PORT: '8080' }, 'all-in-one').publicUrl).toBe('http://[::1]:8080');
+  });
+
+  it('when set, is used as given', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://merchant.example.com', PORT: '8080' }, 'all-in-one').publicUrl).toBe('https://merchant.example.com');
+  });
+});
+
+describe('secrets', () => {
+  it('API_TOKEN must be at least 16 characters, and the message does not repeat it', () => {
+    const problems = problemsOf({ ...GATEWAY_ENV, API_TOKEN: '0123456789abcde' }, 'api');
+
+    expect(problems).toEqual(['API_TOKEN must be at least 16 characters']);
+    expect(problems.join('\n')).not.toContain('0123456789abcde');
+  });
+
+  it('an API_TOKEN of 16 characters is enough', () => {
+    expect(loadConfig({ ...GATEWAY_ENV, API_TOKEN: '0123456789abcdef' }, 'api').apiToken).toBe('0123456789abcdef');
+  });
+
+  it('a short API_TOKEN is rejected in the all-in-one start too, where it is optional', () => {
+    expect(problemsOf({ API_TOKEN: 'short' }, 'all-in-one')).toEqual(['API_TOKEN must be at least 16 characters']);
+  });
+
+  it('NOTIFY_SECRET, when set, must be at least 16 characters', () => {
+    expect(problemsOf({ NOTIFY_SECRET: 'fifteen-chars!!' }, 'all-in-one')).toEqual(['NOTIFY_SECRET must be at least 16 characters']);
+    expect(loadConfig({ NOTIFY_SECRET: 'sixteen-chars!!!' }, 'all-in-one').notifySecret).toBe('sixteen-chars!!!');
+  });
+
+  it('no problem message contains the gateway secret', () => {
+    const problems = problemsOf({ ...GATEWAY_ENV, GATEWAY_URL: 'nope', PORT: 'x' }, 'api');
+
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join('\n')).not.toContain(GATEWAY_ENV.GATEWAY_SECRET);
+  });
+});
+
+describe('relations between waits', () => {
+  it('POLL_INTERVAL_MAX shorter than POLL_INTERVAL is rejected', () => {
+    expect(problemsOf({ POLL_INTERVAL: '1m', POLL_INTERVAL_MAX: '30s' }, 'all-in-one')).toEqual([
+      'POLL_INTERVAL_MAX must not be shorter than POLL_INTERVAL',
+    ]);
+  });
+
+  it('PAYMENT_EXPIRY shorter than PAYMENT_CALLBACK_TIMEOUT is rejected', () => {
+    expect(problemsOf({ PAYMENT_CALLBACK_TIMEOUT: '3h' }, 'all-in-one')).toEqual(['PAYMENT_EXPIRY must not be shorter than PAYMENT_CALLBACK_TIMEOUT']);
+  });
+
+  it('a malformed wait is named once, without a second, false complaint about its relation', () => {
+    expect(problemsOf({ POLL_INTERVAL_MAX: 'soon', PAYMENT_EXPIRY: 'never' }, 'all-in-one')).toEqual([
+      'PAYMENT_EXPIRY="never" is not a duration such as 500ms, 5s, 10m, 24h',
+      'POLL_INTERVAL_MAX="soon" is not a duration such as 500ms, 5s, 10m, 24h',
+    ]);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['5s', 5000],
+    ['10m', 600_000],
+    ['24h', 86_400_000],
+    ['2d', 172_800_000],
+    ['0s', 0],
+    [' 5s ', 5000],
+    ['999999999ms', 999_999_999],
+  ])('%j is %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['', '5', 's', '1.5s', '5 s', '5S', '-5s', '+5s', '1h30m', '5sec', '1w', '1e3ms', '1000000000ms'])('%j is not a duration', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0ms'],
+    [500, '500ms'],
+    [999, '999ms'],
+    [1000, '1s'],
+    [1500, '1s500ms'],
+    [90_000, '1m30s'],
+    [600_000, '10m'],
+    [3_600_000, '1h'],
+    [86_400_000, '1d'],
+    [90_061_001, '1d1h1m1s1ms'],
+  ])('%d ms reads %j', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it.each([
+    ['500ms', '500ms'],
+    ['90s', '1m30s'],
+    ['10m', '10m'],
+    ['24h', '1d'],
+    ['2d', '2d'],
+  ])('what parseDuration reads from %j reads %j', (text, formatted) => {
+    expect(formatDuration(parseDuration(text)!)).toBe(formatted);
+  });
+});
