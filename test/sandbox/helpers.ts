@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { GatewayClient, verify, type CreatePaymentInput, type CreatePayoutInput, type MessageKind } from '../../src/gateway';
+import { generateSecret, startSandbox, type RunningSandbox, type StartSandboxOptions } from '../../src/sandbox';
+
+/** Callback retries in tens of milliseconds: the suite exercises the whole schedule quickly. */
+export const FAST_SCHEDULE_MS = [0, 25, 25, 25, 25];
+
+export interface TestSandbox extends RunningSandbox {
+  gateway: GatewayClient;
+  /** A merchant client with its own timeout (for the ambiguous-create and hang scenarios). */
+  gatewayWithTimeout(timeoutMs: number): GatewayClient;
+}
+
+export async function startTestSandbox(options: StartSandboxOptions = {}): Promise<TestSandbox> {
+  const sandbox = await startSandbox({
+    appKey: `merchant-${randomUUID().slice(0, 8)}`,
+    secret: generateSecret(),
+    callbackScheduleMs: FAST_SCHEDULE_MS,
+    callbackTimeoutMs: 1000,
+    logLevel: 'silent',
+    ...options,
+  });
+  const clients: GatewayClient[] = [];
+  const makeClient = (timeoutMs: number) => {
+    const client = new GatewayClient({ baseUrl: sandbox.url, appKey: sandbox.appKey, secret: sandbox.secret, timeoutMs });
+    clients.push(client);
+    return client;
+  };
+  const gateway = makeClient(3000);
+  return {
+    ...sandbox,
+    gateway,
+    gatewayWithTimeout: makeClient,
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+      await sandbox.close();
+    },
+  };
+}
+
+export function newMrn(prefix = 'mrn'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export function paymentInput(receiver: CallbackReceiver, overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput {
+  return {
+    mrn: newMrn('pay'),
+    amountFen: 10_000,
+    channelId: 2,
+    callbackUrl: receiver.url('/callbacks/payment'),
+    returnUrl: 'https://merchant.example/return',
+    ...overrides,
+  };
+}
+
+export function payoutInput(receiver: CallbackReceiver, overrides: Partial<CreatePayoutInput> = {}): CreatePayoutInput {
+  return {
+    mrn: newMrn('out'),
+    amountFen: 50_000,
+    bankName: '招商银行',
+    accountName: '张三',
+    accountNumber: '6225880123456789',
+    callbackUrl: receiver.url('/callbacks/payout'),
+    ...overrides,
+  };
+}
+
+export interface ReceivedCallback {
+  path: string;
+  contentType: string | undefined;
+  raw: string;
+  fields: Record<string, string>;
+  /** Whether the signature verified with the receiver's secret (when it has one). */
+  signatureValid: boolean | undefined;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/**
+ * A merchant's callback endpoint on loopback: records every callback and answers from a script
+ * (then 200 `success`). With a secret it verifies signatures as a merchant must, answering 400
+ * to a wrong one.
+ */
+export class CallbackReceiver {
+  readonly received: ReceivedCallback[] = [];
+  private script: Answer[] = [];
+  private server: Server | undefined;
+  private base = '';
+
+  constructor(private readonly secret?: string) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  url(path = '/callback'): string {
+    return `${this.base}${path}`;
+  }
+
+  /** The next answers, in order; after them, 200 `success`. */
+  answerNext(...answers: Answer[]): void {
+    this.script.push(...answers);
+  }
+
+  forPath(path: string): ReceivedCallback[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  async waitFor(count: number, timeoutMs = 3000): Promise<ReceivedCallback[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} callbacks, got ${this.received.length}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.received;
+  }
+
+  reset(): void {
+    this.received.length = 0;
+    this.script = [];
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const fields = Object.fromEntries(new URLSearchParams(raw));
+      const path = (req.url ?? '/').split('?')[0];
+      const kind: MessageKind = path.includes('payout') ? 'payout.callback' : 'payment.callback';
+      const signatureValid = this.secret === undefined ? undefined : verify(kind, fields, this.secret).ok;
+      this.received.push({ path, contentType: req.headers['content-type'], raw, fields, signatureValid });
+      const answer = signatureValid === false ? { status: 400, body: 'sign_error' } : (this.script.shift() ?? { status: 200, body: 'success' });
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
+    });
+  }
+}
+
+export interface RawAnswer {
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** One HTTP call with full control over the bytes sent: for requests our client would never make. */
+export async function send(
+  url: string,
+  init: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: string; contentType?: string } = {},
+): Promise<RawAnswer> {
+  const response = await request(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: init.contentType === undefined ? {} : { 'content-type': init.contentType },
+    body: init.body,
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, text, headers: response.headers, json: <T>() => JSON.parse(text) as T };
+}
+
+export const postJson = (url: string, body: unknown): Promise<RawAnswer> =>
+  send(url, { body: typeof body === 'string' ? body : JSON.stringify(body), contentType: 'application/json' });
+
+export const postForm = (url: string, fields: Record<string, string>): Promise<RawAnswer> =>
+  send(url, { body: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' });
+
+/** Reads a page's first form as a browser would: its action and every named input's value. */
+export function readForm(html: string, pageUrl: string): { action: string; fields: Record<string, string> } {
+  const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
+  if (form === null) throw new Error('the page has no form');
+  const fields: Record<string, string> = {};
+  for (const input of form[2].matchAll(/<input\b([^>]*)>/g)) {
+    const name = /\bname="([^"]*)"/.exec(input[1]);
+    const value = /\bvalue="([^"]*)"/.exec(input[1]);
+    if (name !== null) fields[unescape(name[1])] = value === null ? '' : unescape(value[1]);
+  }
+  return { action: new URL(unescape(form[1]), pageUrl).toString(), fields };
+}
+
+function unescape(text: string): string {
+  return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#96;/g, '`').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export async function eventually<T>(probe: () => T | Promise<T>, check: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Jest's asymmetric matchers are typed `any`; these name what they stand for. */
+export const matching = (pattern: RegExp): string => expect.stringMatching(pattern) as string;
+export const anyString = (): string => expect.any(String) as string;
