@@ -1,0 +1,71 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { typeboxValidatorCompiler } from '../http/typebox';
+import type { OrderTimeouts } from '../workflows/shared/order-types';
+import { registerErrorHandler } from './errors';
+import { CallbackIntake } from './orders/callbacks';
+import { CheckoutLinks } from './orders/checkout-links';
+import { PaymentOrders } from './orders/payments';
+import { PayoutOrders } from './orders/payouts';
+import { requireBearerToken } from './plugins/bearer-auth';
+import { callbackRoutes } from './routes/callbacks';
+import { checkoutRoutes } from './routes/checkout';
+import { healthRoutes } from './routes/health';
+import { paymentRoutes } from './routes/payments';
+import { payoutRoutes } from './routes/payouts';
+
+
+export interface ApiSettings {
+  apiToken: string;
+  publicUrl: string;
+  taskQueue: string;
+  gateway: { appKey: string; secret: string };
+  callbackAllowedIps: string[];
+  timeouts: OrderTimeouts;
+  /** How long POST /v1/payments|payouts waits for the platform before answering 202 "creating". */
+  createWaitMs: number;
+}
+
+export interface ApiDeps {
+  settings: ApiSettings;
+  client: Client;
+  logger: FastifyBaseLogger;
+}
+
+/** The API as a Fastify app, not yet listening (tests use port 0; main calls listen). */
+export async function buildApp({ settings, client, logger }: ApiDeps): Promise<FastifyInstance> {
+  // Request lines are logged by path only (onResponse below): query strings may carry link signatures.
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024, trustProxy: false });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  registerErrorHandler(app);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, path: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Payment order orchestrator', version: '1.0.0', description: 'Pay-ins and payouts as durable Temporal workflows.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const checkoutLinks = new CheckoutLinks(settings.apiToken, settings.publicUrl);
+  const common = { client, taskQueue: settings.taskQueue, timeouts: settings.timeouts, createWaitMs: settings.createWaitMs };
+  const payments = new PaymentOrders({ ...common, checkoutLinks });
+  const payouts = new PayoutOrders(common);
+  const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger });
+
+  await app.register(healthRoutes, { client });
+  await app.register(callbackRoutes, { intake, allowedIps: settings.callbackAllowedIps });
+  await app.register(checkoutRoutes, { orders: payments, links: checkoutLinks });
+  await app.register(async (v1) => {
+    requireBearerToken(v1, settings.apiToken);
+    await v1.register(paymentRoutes, { orders: payments });
+    await v1.register(payoutRoutes, { orders: payouts });
+  });
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { Static } from '@sinclair/typebox';
+import { channelById, parseDecimal, parseWholeYuan } from '../gateway';
+import type { PaymentRequest } from '../workflows/payment-definitions';
+import type { PayoutRequest } from '../workflows/payout-definitions';
+import { badRequest } from './errors';
+import { generateMrn } from './orders/mrn';
+import type { CreatePaymentBody, CreatePayoutBody } from './schemas';
+
+/** The largest single order we accept: far above any real order, far below float trouble. */
+const MAX_FEN = 100_000_000_000; // 1 000 000 000 yuan
+
+/** Beyond the schema: the rules a JSON schema cannot say well, each with a message naming the field. */
+export function normalizePaymentRequest(body: Static<typeof CreatePaymentBody>): PaymentRequest {
+  const amountFen = paymentAmountFen(body.amount);
+  if (channelById(body.channelId) === undefined) throw badRequest(`channelId: ${body.channelId} is not a platform channel (1-15)`);
+  const request: PaymentRequest = {
+    mrn: body.mrn ?? generateMrn('P'),
+    amountFen,
+    channelId: body.channelId,
+    returnUrl: httpUrl('returnUrl', body.returnUrl),
+    mode: body.mode ?? 'api',
+  };
+  if (body.notifyUrl !== undefined) request.notifyUrl = httpUrl('notifyUrl', body.notifyUrl);
+  if (body.payer !== undefined) request.payer = printable('payer', body.payer);
+  return request;
+}
+
+export function normalizePayoutRequest(body: Static<typeof CreatePayoutBody>): PayoutRequest {
+  const text = typeof body.amount === 'number' ? String(body.amount) : body.amount;
+  const parsed = parseWholeYuan(text);
+  if (!parsed.ok) throw badRequest(`amount: must be a positive whole number of yuan (got ${JSON.stringify(body.amount)})`);
+  if (parsed.fen > MAX_FEN) throw badRequest('amount: too large');
+  const request: PayoutRequest = {
+    mrn: body.mrn ?? generateMrn('W'),
+    amountFen: parsed.fen,
+    bankName: printable('bankName', body.bankName),
+    accountName: printable('accountName', body.accountName),
+    accountNumber: body.accountNumber,
+  };
+  if (body.notifyUrl !== undefined) request.notifyUrl = httpUrl('notifyUrl', body.notifyUrl);
+  return request;
+}
+
+function paymentAmountFen(amount: string | number): number {
+  // A JSON number is read through its shortest decimal text (0.1 → "0.1"), never through arithmetic.
+  const text = typeof amount === 'number' ? String(amount) : amount;
+  const parsed = parseDecimal(text);
+  if (!parsed.ok) throw badRequest(`amount: must be a decimal number of yuan with at most 2 decimals (got ${JSON.stringify(amount)})`);
+  if (parsed.fen <= 0) throw badRequest('amount: must be greater than 0');
+  if (parsed.fen > MAX_FEN) throw badRequest('amount: too large');
+  return parsed.fen;
+}
+
+function httpUrl(field: string, value: string): string {
+  if (!/^https?:\/\//i.test(value)) throw badRequest(`${field}: must be an absolute http(s) URL`);
+  try {
+    new URL(value);
+  } catch {
+    throw badRequest(`${field}: must be an absolute http(s) URL`);
+  }
+  return value;
+}
+
+/** No control characters and no leading/trailing spaces: these values are signed and shown to people. */
+function printable(field: string, value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw badRequest(`${field}: must not contain control characters`);
+  if (value.trim() !== value || value === '') throw badRequest(`${field}: must not be blank or start/end with spaces`);
+  return value;
+}

@@ -1,0 +1,131 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { fenToWholeYuan } from '../../gateway/amount';
+import {
+  awaitPayoutCreation,
+  CONTRADICTED_BY_PLATFORM,
+  NOT_PENDING,
+  payoutRequestHash,
+  payoutStatus,
+  payoutWorkflowId,
+  REASON_REQUIRED,
+  recheckPayout,
+  resolvePayout,
+  type PayoutCreationReply,
+  type PayoutRequest,
+  type PayoutView,
+  type PayoutWorkflowInput,
+  type ResolveRequest,
+} from '../../workflows/payout-definitions';
+import { AmountFen, AmountMismatch, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../workflows/search-attributes';
+import { maskAccountNumber } from '../../workflows/shared/masking';
+import type { OrderTimeouts } from '../../workflows/shared/order-types';
+import { badRequest, conflict, notFound, temporalUnavailable } from '../errors';
+import { isNotFound, isUnavailable } from '../temporal-errors';
+import { queryOrder } from './query-order';
+import { requestHash } from './request-hash';
+import { startOrder } from './start-order';
+
+export interface PayoutOrdersDeps {
+  client: Client;
+  taskQueue: string;
+  timeouts: OrderTimeouts;
+  createWaitMs: number;
+}
+
+export interface CreatedPayout {
+  httpStatus: 200 | 202 | 422;
+  body: PayoutView | { mrn: string; status: 'creating' } | { mrn: string; status: 'rejected'; error: { code: string; message: string } };
+}
+
+/** Payout orders as the API sees them: start (idempotent on mrn), read, and operator actions. */
+export class PayoutOrders {
+  constructor(private readonly deps: PayoutOrdersDeps) {}
+
+  async create(request: PayoutRequest): Promise<CreatedPayout> {
+    const { deps } = this;
+    const hash = requestHash('payout', [
+      request.mrn,
+      request.amountFen,
+      request.bankName,
+      request.accountName,
+      request.accountNumber,
+      request.notifyUrl ?? null,
+    ]);
+    const input: PayoutWorkflowInput = { request, requestHash: hash, timeouts: deps.timeouts };
+    const amount = fenToWholeYuan(request.amountFen);
+    const account = maskAccountNumber(request.accountNumber);
+    const result = await startOrder<PayoutWorkflowInput, PayoutCreationReply, PayoutView>({
+      client: deps.client,
+      workflowType: 'payoutWorkflow',
+      workflowId: payoutWorkflowId(request.mrn),
+      taskQueue: deps.taskQueue,
+      input,
+      requestHash: hash,
+      creation: awaitPayoutCreation,
+      statusQuery: payoutStatus,
+      requestHashQuery: payoutRequestHash,
+      waitMs: deps.createWaitMs,
+      searchAttributes: [
+        { key: OrderKind, value: 'payout' },
+        { key: OrderStatus, value: 'creating' },
+        { key: Mrn, value: request.mrn },
+        { key: AmountFen, value: request.amountFen },
+        { key: AmountMismatch, value: false },
+        { key: NeedsAttention, value: false },
+        { key: LateCallback, value: false },
+      ],
+      memo: { kind: 'payout', amountFen: request.amountFen },
+      staticSummary: `Payout ${amount} CNY → ${request.bankName} ${account} · mrn ${request.mrn}`,
+      staticDetails: [
+        `**Payout** ${request.mrn}`,
+        `Amount: ${amount} CNY`,
+        `Bank: ${request.bankName}`,
+        `Account: ${account}`,
+        `Merchant notification: ${request.notifyUrl ?? 'none'}`,
+      ].join('\n\n'),
+    });
+    switch (result.kind) {
+      case 'creating':
+        return { httpStatus: 202, body: { mrn: request.mrn, status: 'creating' } };
+      case 'closed':
+        return { httpStatus: 200, body: result.view };
+      case 'answered': {
+        const { view, firstRequest } = result.reply;
+        if (!firstRequest) return { httpStatus: 200, body: view };
+        if (view.status === 'rejected') {
+          const error = view.error ?? { code: 'refused', message: 'refused by the platform' };
+          return { httpStatus: 422, body: { mrn: view.mrn, status: 'rejected', error } };
+        }
+        return { httpStatus: 202, body: view };
+      }
+    }
+  }
+
+  get(mrn: string): Promise<PayoutView> {
+    return queryOrder(this.deps.client, payoutWorkflowId(mrn), payoutStatus, `no payout with mrn ${mrn}`);
+  }
+
+  recheck(mrn: string, reason: string): Promise<PayoutView> {
+    return this.operatorUpdate(mrn, () => this.deps.client.workflow.getHandle(payoutWorkflowId(mrn)).executeUpdate(recheckPayout, { args: [{ reason }] }));
+  }
+
+  resolve(mrn: string, request: ResolveRequest): Promise<PayoutView> {
+    return this.operatorUpdate(mrn, () => this.deps.client.workflow.getHandle(payoutWorkflowId(mrn)).executeUpdate(resolvePayout, { args: [request] }));
+  }
+
+  private async operatorUpdate(mrn: string, run: () => Promise<PayoutView>): Promise<PayoutView> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+        const { type, message } = error.cause;
+        if (type === REASON_REQUIRED) throw badRequest(message);
+        if (type === NOT_PENDING || type === CONTRADICTED_BY_PLATFORM) throw conflict(message);
+      }
+      if (isNotFound(error)) throw notFound(`no open payout with mrn ${mrn}`);
+      if (isUnavailable(error)) throw temporalUnavailable();
+      throw error;
+    }
+  }
+}

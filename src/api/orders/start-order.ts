@@ -1,0 +1,92 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ApplicationFailure, type QueryDefinition, type SearchAttributePair, type UpdateDefinition, type Workflow } from '@temporalio/common';
+import { REQUEST_CONFLICT } from '../../workflows/shared/order-types';
+import { conflict, temporalUnavailable } from '../errors';
+import { isDeadlineExceeded, isNotFound, isUnavailable } from '../temporal-errors';
+
+export interface StartOrderOptions<Input, Reply, View> {
+  client: Client;
+  workflowType: 'paymentWorkflow' | 'payoutWorkflow';
+  workflowId: string;
+  taskQueue: string;
+  input: Input;
+  requestHash: string;
+  /** The update that answers once the platform has answered the create. */
+  creation: UpdateDefinition<Reply, [{ requestHash: string }]>;
+  statusQuery: QueryDefinition<View>;
+  requestHashQuery: QueryDefinition<string>;
+  /** How long the caller waits for the platform's answer before hearing "creating". */
+  waitMs: number;
+  searchAttributes: SearchAttributePair[];
+  memo: Record<string, unknown>;
+  staticSummary: string;
+  staticDetails: string;
+}
+
+export type StartOrderResult<Reply, View> =
+  | { kind: 'answered'; reply: Reply }
+  /** The platform has not answered within waitMs; the workflow goes on retrying. */
+  | { kind: 'creating' }
+  /** The mrn names an order whose run has already closed: its final view. */
+  | { kind: 'closed'; view: View };
+
+/**
+ * Starts an order and learns the platform's answer in one round trip (Update-with-Start).
+ * The workflow ID is the idempotency key: the same mrn attaches to the existing order (its
+ * validator refuses a different request → 409), never a second workflow or a second create.
+ */
+export async function startOrder<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
+  const { client } = options;
+  const startOptions: WorkflowStartOptions<Workflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } = {
+    workflowId: options.workflowId,
+    taskQueue: options.taskQueue,
+    args: [options.input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: options.searchAttributes,
+    memo: options.memo,
+    staticSummary: options.staticSummary,
+    staticDetails: options.staticDetails,
+  };
+  const operation = new WithStartWorkflowOperation<Workflow>(options.workflowType, startOptions);
+  try {
+    const reply: Reply = await client.withDeadline(Date.now() + options.waitMs, () =>
+      client.workflow.executeUpdateWithStart<Workflow, Reply, [{ requestHash: string }]>(options.creation, { args: [{ requestHash: options.requestHash }], startWorkflowOperation: operation }),
+    );
+    return { kind: 'answered', reply };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      if (error.cause instanceof ApplicationFailure && error.cause.type === REQUEST_CONFLICT) throw conflict(error.cause.message);
+      throw error;
+    }
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return existingClosedOrder(options);
+    if (isDeadlineExceeded(error)) return confirmStarted(options);
+    if (isUnavailable(error)) throw temporalUnavailable();
+    throw error;
+  }
+}
+
+/** The reuse policy refused a new run: the mrn's order is closed. Same request → its view; else 409. */
+async function existingClosedOrder<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
+  const handle = options.client.workflow.getHandle(options.workflowId);
+  const hash = await handle.query(options.requestHashQuery);
+  if (hash !== options.requestHash) throw conflict(`mrn already names a different request`);
+  return { kind: 'closed', view: await handle.query(options.statusQuery) };
+}
+
+/** Our wait ran out. If the workflow exists it is still creating; if not, the start never landed. */
+async function confirmStarted<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
+  try {
+    await options.client.workflow.getHandle(options.workflowId).describe();
+    return { kind: 'creating' };
+  } catch (error) {
+    if (isNotFound(error) || isUnavailable(error)) throw temporalUnavailable('the order could not be started in time; retry with the same mrn');
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxProvider } from '../../http/typebox';
+import { normalizePaymentRequest } from '../normalize';
+import type { PaymentOrders } from '../orders/payments';
+import { Creating, CreatePaymentBody, ErrorBody, MrnParams, PaymentRejected, PaymentViewSchema } from '../schemas';
+
+export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders }> = async (parent, { orders }) => {
+  const app = parent.withTypeProvider<TypeBoxProvider>();
+
+  app.post(
+    '/v1/payments',
+    {
+      schema: {
+        summary: 'Create a pay-in (idempotent on mrn)',
+        tags: ['payments'],
+        body: CreatePaymentBody,
+        response: { 200: PaymentViewSchema, 201: PaymentViewSchema, 202: Creating, 400: ErrorBody, 401: ErrorBody, 409: ErrorBody, 422: PaymentRejected, 503: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const result = await orders.create(normalizePaymentRequest(request.body));
+      return reply.code(result.httpStatus).send(result.body);
+    },
+  );
+
+  app.get(
+    '/v1/payments/:mrn',
+    {
+      schema: {
+        summary: 'Read a pay-in: status, amounts, notification and timeline',
+        tags: ['payments'],
+        params: MrnParams,
+        response: { 200: PaymentViewSchema, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    (request) => orders.get(request.params.mrn),
+  );
+};

@@ -1,0 +1,140 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { CHANNEL_IDS } from '../gateway/channels';
+import { PAYMENT_STATUSES, PAYOUT_STATUSES } from '../workflows/shared/status';
+import { MRN_PATTERN } from './orders/mrn';
+
+/**
+ * The API's contract: request and response schemas (TypeBox = JSON Schema), validated on every
+ * route and published as OpenAPI at /docs.
+ */
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Mrn = Type.String({ pattern: MRN_PATTERN, description: 'merchant reference number: 1-64 of A-Z a-z 0-9 _ -' });
+const HttpUrl = Type.String({ minLength: 1, maxLength: 2048, description: 'absolute http(s) URL' });
+const Reason = Type.String({ minLength: 3, maxLength: 500, description: 'why: recorded in the order history' });
+
+export const ErrorBody = Type.Object(
+  { error: Type.String({ description: 'stable error code' }), message: Type.String() },
+  { description: 'what is wrong' },
+);
+
+export const MrnParams = Type.Object({ mrn: Mrn });
+
+export const CreatePaymentBody = Type.Object(
+  {
+    mrn: Type.Optional(Mrn),
+    amount: Type.Union([Type.String({ maxLength: 20 }), Type.Number()], { description: 'yuan, > 0, at most 2 decimals: "100.00"' }),
+    channelId: Type.Integer({ description: `platform channel: ${CHANNEL_IDS.join(', ')}` }),
+    returnUrl: HttpUrl,
+    payer: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "payer's real name (personal data)" })),
+    notifyUrl: Type.Optional(HttpUrl),
+    mode: Type.Optional(Type.Union([Type.Literal('api'), Type.Literal('page')], { description: 'api (default): WebAPI mode; page: signed form' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreatePayoutBody = Type.Object(
+  {
+    mrn: Type.Optional(Mrn),
+    amount: Type.Union([Type.Integer(), Type.String({ maxLength: 20 })], { description: 'whole yuan, > 0: 500' }),
+    bankName: Type.String({ minLength: 1, maxLength: 64 }),
+    accountName: Type.String({ minLength: 1, maxLength: 64, description: 'personal data: masked in every answer' }),
+    accountNumber: Type.String({ pattern: '^[0-9]{6,32}$', description: 'digits only; masked in every answer' }),
+    notifyUrl: Type.Optional(HttpUrl),
+  },
+  { additionalProperties: false },
+);
+
+export const RecheckBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+export const ResolveBody = Type.Object(
+  { outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]), reason: Reason },
+  { additionalProperties: false },
+);
+
+const TimelineEntry = Type.Object({
+  at: Type.String(),
+  event: Type.String(),
+  detail: Type.Optional(Type.String()),
+  count: Type.Optional(Type.Integer()),
+  lastAt: Type.Optional(Type.String()),
+});
+
+const Notification = Type.Object({
+  url: Nullable(Type.String()),
+  deliveries: Type.Array(
+    Type.Object({
+      eventId: Type.String(),
+      type: Type.String(),
+      status: Type.String({ description: 'pending | delivered | gave_up' }),
+      attempts: Type.Integer(),
+      firstAttemptAt: Type.Optional(Type.String()),
+      lastAttemptAt: Type.Optional(Type.String()),
+      lastError: Type.Optional(Type.String()),
+      deliveredAt: Type.Optional(Type.String()),
+      nextAttemptAt: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+const literalUnion = (values: readonly string[]) => Type.Union(values.map((value) => Type.Literal(value)));
+
+export const PaymentViewSchema = Type.Object(
+  {
+    mrn: Type.String(),
+    status: literalUnion(PAYMENT_STATUSES),
+    amount: Type.String(),
+    paidAmount: Nullable(Type.String()),
+    paidAmountKnown: Type.Boolean(),
+    amountMismatch: Type.Boolean(),
+    channelId: Type.Integer(),
+    channelName: Type.String(),
+    mode: Type.String(),
+    payUrl: Nullable(Type.String()),
+    checkoutUrl: Type.Optional(Type.String()),
+    form: Type.Optional(Type.Object({ action: Type.String(), fields: Type.Record(Type.String(), Type.String()) })),
+    late: Type.Boolean(),
+    needsAttention: Type.Boolean(),
+    createdAt: Type.String(),
+    expiresAt: Type.String(),
+    finishedAt: Nullable(Type.String()),
+    error: Nullable(Type.Object({ message: Type.String() })),
+    notification: Notification,
+    timeline: Type.Array(TimelineEntry),
+  },
+  {},
+);
+
+export const PayoutViewSchema = Type.Object(
+  {
+    mrn: Type.String(),
+    status: literalUnion(PAYOUT_STATUSES),
+    amount: Type.String(),
+    bankName: Type.String(),
+    accountName: Type.String({ description: 'masked' }),
+    accountNumber: Type.String({ description: 'masked: ****0123' }),
+    needsAttention: Type.Boolean(),
+    attentionReasons: Type.Array(Type.String()),
+    amountMismatch: Type.Boolean(),
+    createdAt: Type.String(),
+    finishedAt: Nullable(Type.String()),
+    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    resolution: Nullable(Type.Object({ outcome: Type.String(), reason: Type.String(), at: Type.String() })),
+    lastPlatformAnswer: Nullable(Type.String()),
+    nextPollAt: Nullable(Type.String()),
+    notification: Notification,
+    timeline: Type.Array(TimelineEntry),
+  },
+  {},
+);
+
+export const Creating = Type.Object({ mrn: Type.String(), status: Type.Literal('creating') });
+export const PaymentRejected = Type.Object({
+  mrn: Type.String(),
+  status: Type.Literal('rejected'),
+  error: Type.Object({ message: Type.String() }),
+});
+export const PayoutRejected = Type.Object({
+  mrn: Type.String(),
+  status: Type.Literal('rejected'),
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});

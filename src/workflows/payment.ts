@@ -1,0 +1,389 @@
+/**
+ * A pay-in, from "create it at the platform" to a decided outcome the merchant is told about.
+ * Reads like the business process; every I/O happens in activities.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+} from '@temporalio/workflow';
+import type { OrderActivities } from '../activities/types';
+import { fenToDecimal } from '../gateway/amount';
+import { channelLabel } from '../gateway/channels';
+import {
+  awaitPaymentCreation,
+  pageFormQuery,
+  paymentCallback,
+  paymentRequestHash,
+  paymentStatus,
+  type PaymentState,
+  type PaymentView,
+  type PaymentWorkflowInput,
+} from './payment-definitions';
+import { historyIsLong } from './shared/history';
+import { deliverMerchantEvents, enqueueEvent, newEventId, outboxEmpty } from './shared/notifier';
+import { REQUEST_CONFLICT, type PaymentCallbackSignal, type PlatformAnswer } from './shared/order-types';
+import { describeAnswer, noAnswer } from './shared/platform-answer';
+import { pollUntilDecided } from './shared/poller';
+import { publishSearchAttributes } from './shared/search';
+import { canMovePayment, isPaymentSettled, type PaymentStatus } from './shared/status';
+import { clock } from './shared/time';
+import { record } from './shared/timeline';
+
+const PAYMENT_STATUS_LABELS = ['waiting for the payer', 'paid', 'failed'] as const;
+
+const { queryPaymentAtPlatform } = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '2m',
+  // A failed query is just "no answer this time": the poll loop asks again later.
+  retry: { maximumAttempts: 2, initialInterval: '2s' },
+});
+
+/** Returns the final state: a callback arriving after the run closed restarts from it. */
+export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentState> {
+  const state = input.resume ?? initialState(input);
+  const order = new PaymentOrder(state);
+  order.registerHandlers();
+  void deliverMerchantEvents(state, state.timeouts.notifyRetryForMs);
+
+  if (state.status === 'creating') await order.createAtPlatform(input.request.payer);
+  if (state.status === 'pending') {
+    const end = await order.awaitCallbackOrPoll();
+    if (end === 'continue-as-new') return order.continueAsNew(input);
+  }
+  if (state.status === 'expired') await order.listenForLateSuccess();
+  await condition(() => outboxEmpty(state) && allHandlersFinished());
+  order.refreshDetails('finished');
+  return state;
+}
+
+function initialState(input: PaymentWorkflowInput): PaymentState {
+  const { request, timeouts } = input;
+  // Deadlines count from the workflow's own clock, not the caller's.
+  const createdAt = Date.now();
+  const state: PaymentState = {
+    mrn: request.mrn,
+    amountFen: request.amountFen,
+    channelId: request.channelId,
+    returnUrl: request.returnUrl,
+    notifyUrl: request.notifyUrl ?? null,
+    mode: request.mode,
+    requestHash: input.requestHash,
+    status: 'creating',
+    payUrl: null,
+    pageForm: null,
+    paidAmountFen: null,
+    amountMismatch: false,
+    late: false,
+    needsAttention: false,
+    createdAt: new Date(createdAt).toISOString(),
+    expiresAt: new Date(createdAt + timeouts.paymentExpiryMs).toISOString(),
+    finishedAt: null,
+    error: null,
+    poll: { intervalMs: timeouts.pollIntervalMs, attempts: 0, nextPollAt: null },
+    lastPlatformAnswer: null,
+    outbox: [],
+    deliveries: [],
+    timeline: [],
+    timeouts,
+  };
+  record(state.timeline, new Date(), 'order received', `${fenToDecimal(request.amountFen)} CNY, ${channelLabel(request.channelId)}, ${request.mode} mode`);
+  return state;
+}
+
+class PaymentOrder {
+  private firstCreationReply = true;
+
+  constructor(private readonly state: PaymentState) {}
+
+  registerHandlers(): void {
+    const { state } = this;
+    setHandler(paymentStatus, () => paymentView(state));
+    setHandler(paymentRequestHash, () => state.requestHash);
+    setHandler(pageFormQuery, () => state.pageForm);
+    setHandler(paymentCallback, (callback) => this.onCallback(callback));
+    setHandler(
+      awaitPaymentCreation,
+      async () => {
+        const firstRequest = this.firstCreationReply;
+        this.firstCreationReply = false;
+        await condition(() => state.status !== 'creating');
+        return { view: paymentView(state), firstRequest, pageForm: state.pageForm };
+      },
+      {
+        validator: ({ requestHash }) => {
+          if (requestHash !== state.requestHash) {
+            throw ApplicationFailure.create({
+              type: REQUEST_CONFLICT,
+              nonRetryable: true,
+              message: `mrn ${state.mrn} already names a different pay-in request`,
+            });
+          }
+        },
+      },
+    );
+  }
+
+  /** Step 1: sign and create at the platform (WebAPI mode) or prepare the signed form (page mode). */
+  async createAtPlatform(payer: string | undefined): Promise<void> {
+    const { state } = this;
+    const untilExpiry = Math.max(Date.parse(state.expiresAt) - Date.now(), 1_000);
+    // A local activity: one marker in history instead of three events, and the mrn makes a
+    // repeated create safe (the platform refuses a second order with the same mrn).
+    const { createPaymentAtPlatform } = proxyLocalActivities<OrderActivities>({
+      startToCloseTimeout: '2m',
+      scheduleToCloseTimeout: untilExpiry,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+    });
+    this.refreshDetails('creating the order at the platform');
+    let result;
+    try {
+      result = await createPaymentAtPlatform.executeWithOptions({ summary: 'create at platform' }, [
+        {
+          mrn: state.mrn,
+          amountFen: state.amountFen,
+          channelId: state.channelId,
+          returnUrl: state.returnUrl,
+          mode: state.mode,
+          ...(payer === undefined ? {} : { payer }),
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || state.status !== 'creating') throw error;
+      // The platform stayed unreachable until the order would have expired anyway.
+      state.error = { message: `platform unreachable until expiry: ${error.cause?.message ?? error.message}` };
+      this.settle('expired', 'could not create at the platform before expiry', state.error.message);
+      return;
+    }
+    if (state.status !== 'creating') return; // a callback decided the order meanwhile
+    const now = new Date();
+    switch (result.kind) {
+      case 'created':
+        state.payUrl = result.payUrl;
+        state.lastPlatformAnswer = 'create: accepted';
+        this.move('pending', 'created at platform', 'WebAPI mode, cashier URL received');
+        break;
+      case 'page':
+        state.pageForm = result.form;
+        this.move('pending', 'signed form prepared', 'page mode: the payer submits it to the platform');
+        break;
+      case 'exists_without_pay_url':
+        state.lastPlatformAnswer = `create: ${result.message}`;
+        state.needsAttention = true;
+        this.move('pending', 'created at platform, cashier URL lost', result.message);
+        break;
+      case 'refused':
+        state.lastPlatformAnswer = `create refused: ${result.message}`;
+        state.error = { message: result.message };
+        record(state.timeline, now, 'platform refused the order', result.message);
+        this.settle('rejected');
+        break;
+    }
+  }
+
+  /** Steps 2–3: wait for the callback; when none comes, ask the platform until decided or expired. */
+  async awaitCallbackOrPoll(): Promise<'decided' | 'expired' | 'continue-as-new'> {
+    const { state } = this;
+    const decided = (): boolean => state.status !== 'pending';
+    if (state.poll.attempts === 0) {
+      const until = Math.min(Date.parse(state.createdAt) + state.timeouts.paymentCallbackMs, Date.parse(state.expiresAt));
+      const waitMs = until - Date.now();
+      if (waitMs > 0) {
+        this.refreshDetails(`waiting for the platform's callback until ${clock(until)}`);
+        await condition(decided, waitMs, { summary: `wait for callback until ${clock(until)}` });
+      }
+      if (decided()) return 'decided';
+      record(state.timeline, new Date(), 'no callback yet', 'asking the platform');
+    }
+    const end = await pollUntilDecided({
+      poll: state.poll,
+      maxIntervalMs: state.timeouts.pollIntervalMaxMs,
+      deadline: Date.parse(state.expiresAt),
+      decided,
+      shouldContinueAsNew: () => historyIsLong(state.timeouts.continueAsNewAfterEvents),
+      // callback=true: when the order is paid the platform re-sends the callback, which carries the amount.
+      query: (attempt) =>
+        queryPaymentAtPlatform
+          .executeWithOptions({ summary: `query platform (attempt ${attempt})` }, [{ mrn: state.mrn, callback: true }])
+          .catch(noAnswer),
+      apply: (answer) => this.onPlatformAnswer(answer),
+      beforeWait: () => this.refreshDetails(`polling the platform; next query at ${state.poll.nextPollAt ?? '?'}`),
+    });
+    if (end === 'deadline' && state.status === 'pending') {
+      this.settle('expired', 'expired', `no payment by ${state.expiresAt}`);
+      return 'expired';
+    }
+    return end === 'continue-as-new' ? 'continue-as-new' : 'decided';
+  }
+
+  /** Step 5: an expired order keeps listening, since the platform notifies for about a day. */
+  async listenForLateSuccess(): Promise<void> {
+    const { state } = this;
+    const until = Date.parse(state.expiresAt) + state.timeouts.paymentLateWindowMs;
+    const waitMs = until - Date.now();
+    if (waitMs <= 0) return;
+    this.refreshDetails(`expired; still accepting a late success callback until ${clock(until)}`);
+    await condition(() => state.status !== 'expired', waitMs, { summary: `accept late callbacks until ${clock(until)}` });
+  }
+
+  continueAsNew(input: PaymentWorkflowInput): Promise<never> {
+    const { payer: _payer, ...request } = input.request; // the payer's name is needed only to create
+    return condition(allHandlersFinished).then(() => continueAsNew<typeof paymentWorkflow>({ ...input, request, resume: this.state }));
+  }
+
+  private async onPlatformAnswer(answer: PlatformAnswer): Promise<void> {
+    const { state } = this;
+    const now = new Date();
+    state.lastPlatformAnswer = describeAnswer(answer, PAYMENT_STATUS_LABELS);
+    if (state.status !== 'pending') {
+      // A callback decided the order while the query was on its way: the callback wins.
+      record(state.timeline, now, 'platform query after decision', state.lastPlatformAnswer);
+      return;
+    }
+    if (answer.kind !== 'status') {
+      // Page mode: the platform does not know the order until the payer submits the form.
+      record(state.timeline, now, 'platform query', state.lastPlatformAnswer);
+      return;
+    }
+    if (answer.status === 0) {
+      record(state.timeline, now, 'platform query', 'waiting for the payer');
+      return;
+    }
+    if (answer.status === 2) {
+      record(state.timeline, now, 'platform query', 'payment failed');
+      this.settle('failed');
+      return;
+    }
+    record(state.timeline, now, 'platform query', 'paid; waiting for the re-sent callback with the amount');
+    const until = Date.now() + state.timeouts.paymentResendWaitMs;
+    await condition(() => state.status !== 'pending', state.timeouts.paymentResendWaitMs, {
+      summary: `wait for re-sent callback until ${clock(until)}`,
+    });
+    if (state.status === 'pending') {
+      this.settle('succeeded', 'paid, amount unknown', 'the platform said paid but did not re-send the callback that carries the amount');
+    }
+  }
+
+  /** Steps 4–6: a verified callback, at any time, applied idempotently. */
+  private onCallback(callback: PaymentCallbackSignal): void {
+    const { state } = this;
+    const now = new Date();
+    const paid = `${fenToDecimal(callback.amountFen)} CNY`;
+    if (callback.originAmountFen !== state.amountFen) {
+      record(state.timeline, now, 'callback ignored', `originAmount ${fenToDecimal(callback.originAmountFen)} is not the order's amount`);
+      return;
+    }
+    switch (state.status) {
+      case 'creating':
+      case 'pending':
+      case 'expired': {
+        const late = state.status === 'expired';
+        state.paidAmountFen = callback.amountFen;
+        state.amountMismatch = callback.amountFen !== state.amountFen;
+        state.late = late;
+        const detail = state.amountMismatch ? `paid ${paid}, asked ${fenToDecimal(state.amountFen)} CNY` : `paid ${paid}`;
+        this.settle('succeeded', late ? 'late callback: paid after expiry' : 'callback: paid', detail);
+        return;
+      }
+      case 'succeeded':
+        if (state.paidAmountFen === null) {
+          state.paidAmountFen = callback.amountFen;
+          state.amountMismatch = callback.amountFen !== state.amountFen;
+          record(state.timeline, now, 'callback: paid amount learned', paid);
+          this.publish();
+        } else {
+          record(state.timeline, now, 'duplicate callback', paid);
+        }
+        return;
+      case 'failed':
+      case 'rejected':
+        // Final is final, but money may have moved: an operator must look at it.
+        state.needsAttention = true;
+        record(state.timeline, now, `success callback after the order was ${state.status}`, `${paid}; not applied, needs attention`);
+        this.publish();
+        return;
+    }
+  }
+
+  private move(to: PaymentStatus, event: string, detail?: string): void {
+    const { state } = this;
+    if (!canMovePayment(state.status, to)) throw new Error(`illegal pay-in transition ${state.status} → ${to}`);
+    state.status = to;
+    record(state.timeline, new Date(), event, detail);
+    this.publish();
+  }
+
+  /** A decided outcome: status, finishedAt, search attributes, and the merchant's event. */
+  private settle(to: PaymentStatus, event?: string, detail?: string): void {
+    const { state } = this;
+    if (event === undefined) {
+      if (!canMovePayment(state.status, to)) throw new Error(`illegal pay-in transition ${state.status} → ${to}`);
+      state.status = to;
+      this.publish();
+    } else {
+      this.move(to, event, detail);
+    }
+    state.finishedAt = new Date().toISOString();
+    if (isPaymentSettled(to)) {
+      enqueueEvent(state, {
+        id: newEventId(),
+        type: `payment.${to}`,
+        mrn: state.mrn,
+        status: to,
+        amount: fenToDecimal(state.amountFen),
+        paidAmount: state.paidAmountFen === null ? null : fenToDecimal(state.paidAmountFen),
+        amountMismatch: state.amountMismatch,
+        late: state.late,
+        occurredAt: state.finishedAt,
+      });
+    }
+  }
+
+  private publish(): void {
+    const { state } = this;
+    publishSearchAttributes({ status: state.status, needsAttention: state.needsAttention, amountMismatch: state.amountMismatch, late: state.late });
+    this.refreshDetails();
+  }
+
+  /** What the Temporal UI shows as the run's current details. */
+  refreshDetails(waitingFor?: string): void {
+    const { state } = this;
+    const lines = [
+      `**${state.status}** · ${fenToDecimal(state.amountFen)} CNY · ${channelLabel(state.channelId)}`,
+      waitingFor === undefined ? undefined : `Now: ${waitingFor}`,
+      state.paidAmountFen === null ? undefined : `Paid: ${fenToDecimal(state.paidAmountFen)} CNY${state.amountMismatch ? ' (differs from the order)' : ''}`,
+      state.lastPlatformAnswer === null ? undefined : `Last platform answer: ${state.lastPlatformAnswer}`,
+      state.poll.nextPollAt === null ? undefined : `Next query: ${state.poll.nextPollAt}`,
+      state.needsAttention ? '⚠ needs attention' : undefined,
+    ];
+    setCurrentDetails(lines.filter((line) => line !== undefined).join('\n\n'));
+  }
+}
+
+export function paymentView(state: PaymentState): PaymentView {
+  return {
+    mrn: state.mrn,
+    status: state.status,
+    amount: fenToDecimal(state.amountFen),
+    paidAmount: state.paidAmountFen === null ? null : fenToDecimal(state.paidAmountFen),
+    paidAmountKnown: state.status !== 'succeeded' || state.paidAmountFen !== null,
+    amountMismatch: state.amountMismatch,
+    channelId: state.channelId,
+    channelName: channelLabel(state.channelId),
+    mode: state.mode,
+    payUrl: state.payUrl,
+    late: state.late,
+    needsAttention: state.needsAttention,
+    createdAt: state.createdAt,
+    expiresAt: state.expiresAt,
+    finishedAt: state.finishedAt,
+    error: state.error,
+    notification: { url: state.notifyUrl, deliveries: state.deliveries },
+    timeline: state.timeline,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Everything the API, the worker and tests need to talk to a payout workflow: ID, input, state,
+ * the status view, and its signal/query/update definitions. No workflow body here.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { EventDelivery, MerchantEvent, NotificationView, OrderTimeouts, PayoutCallbackSignal, TimelineEntry } from './shared/order-types';
+import type { PayoutStatus } from './shared/status';
+
+export type { PayoutStatus } from './shared/status';
+
+export const payoutWorkflowId = (mrn: string): string => `payout-${mrn}`;
+
+/** A merchant's payout request, normalized (amount in fen, a whole number of yuan). */
+export interface PayoutRequest {
+  mrn: string;
+  amountFen: number;
+  bankName: string;
+  /** Personal data: travels only to the create activity; encrypted in history by the codec. */
+  accountName: string;
+  accountNumber: string;
+  notifyUrl?: string;
+}
+
+export interface PayoutWorkflowInput {
+  request: PayoutRequest;
+  requestHash: string;
+  timeouts: OrderTimeouts;
+  /** State carried over by continue-as-new (the bank account is no longer needed then). */
+  resume?: PayoutState;
+}
+
+export interface PayoutResolution {
+  outcome: 'succeeded' | 'failed';
+  reason: string;
+  at: string;
+}
+
+export interface PayoutState {
+  mrn: string;
+  amountFen: number;
+  bankName: string;
+  accountNameMasked: string;
+  accountNumberMasked: string;
+  notifyUrl: string | null;
+  requestHash: string;
+  status: PayoutStatus;
+  needsAttention: boolean;
+  attentionReasons: string[];
+  amountMismatch: boolean;
+  /** The mrn was already used at the platform outside this system: we neither poll nor decide. */
+  foreignDuplicate: boolean;
+  createdAt: string;
+  finishedAt: string | null;
+  error: { code: string; message: string } | null;
+  resolution: PayoutResolution | null;
+  poll: { intervalMs: number; attempts: number; nextPollAt: string | null };
+  lastPlatformAnswer: string | null;
+  outbox: MerchantEvent[];
+  deliveries: EventDelivery[];
+  timeline: TimelineEntry[];
+  timeouts: OrderTimeouts;
+}
+
+/** GET /v1/payouts/:mrn — and the `status` query. The account is masked here, once. */
+export interface PayoutView {
+  mrn: string;
+  status: PayoutStatus;
+  amount: string;
+  bankName: string;
+  accountName: string;
+  accountNumber: string;
+  needsAttention: boolean;
+  attentionReasons: string[];
+  amountMismatch: boolean;
+  createdAt: string;
+  finishedAt: string | null;
+  error: { code: string; message: string } | null;
+  resolution: PayoutResolution | null;
+  lastPlatformAnswer: string | null;
+  nextPollAt: string | null;
+  notification: NotificationView;
+  timeline: TimelineEntry[];
+}
+
+export interface PayoutCreationReply {
+  view: PayoutView;
+  firstRequest: boolean;
+}
+
+export interface OperatorRequest {
+  reason: string;
+}
+
+export interface ResolveRequest extends OperatorRequest {
+  outcome: 'succeeded' | 'failed';
+}
+
+/** Update failure types the API maps to HTTP answers. */
+export const NOT_PENDING = 'NotPending';
+export const CONTRADICTED_BY_PLATFORM = 'ContradictedByPlatform';
+export const REASON_REQUIRED = 'ReasonRequired';
+
+export const awaitPayoutCreation = defineUpdate<PayoutCreationReply, [{ requestHash: string }]>('awaitCreation');
+export const payoutCallback = defineSignal<[PayoutCallbackSignal]>('platformCallback');
+export const payoutStatus = defineQuery<PayoutView>('status');
+export const payoutRequestHash = defineQuery<string>('requestHash');
+/** Operator: query the platform now. */
+export const recheckPayout = defineUpdate<PayoutView, [OperatorRequest]>('recheck');
+/** Operator: settle by hand what the platform's support confirmed; refused if the platform contradicts it. */
+export const resolvePayout = defineUpdate<PayoutView, [ResolveRequest]>('resolve');
