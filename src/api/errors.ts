@@ -35,7 +35,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       if (error.statusCode >= 500) request.log.warn({ err: error }, 'request failed');
       return reply.code(error.statusCode).send({ error: error.code, message: error.message } satisfies ErrorBody);
     }
-    if (error.validation) {
+    if (error.validation || error.code === 'FST_ERR_VALIDATION') {
       return reply.code(400).send({ error: 'bad_request', message: error.message } satisfies ErrorBody);
     }
     const status = error.statusCode ?? 500;

@@ -36,7 +36,7 @@ export const CreatePaymentBody = Type.Object(
 export const CreatePayoutBody = Type.Object(
   {
     mrn: Type.Optional(Mrn),
-    amount: Type.Union([Type.Integer(), Type.String({ maxLength: 20 })], { description: 'whole yuan, > 0: 500' }),
+    amount: Type.Union([Type.Number(), Type.String({ maxLength: 20 })], { description: 'whole yuan, > 0: 500' }),
     bankName: Type.String({ minLength: 1, maxLength: 64 }),
     accountName: Type.String({ minLength: 1, maxLength: 64, description: 'personal data: masked in every answer' }),
     accountNumber: Type.String({ pattern: '^[0-9]{6,32}$', description: 'digits only; masked in every answer' }),

@@ -1,0 +1,15 @@
+import type { Config, GatewayConfig } from '../config';
+import type { ApiSettings } from './app';
+
+/** The API's settings from the validated configuration (plus what the all-in-one start filled in). */
+export function apiSettings(config: Config, resolved: { apiToken: string; gateway: GatewayConfig }): ApiSettings {
+  return {
+    apiToken: resolved.apiToken,
+    publicUrl: config.publicUrl,
+    taskQueue: config.temporal.taskQueue,
+    gateway: { appKey: resolved.gateway.appKey, secret: resolved.gateway.secret },
+    callbackAllowedIps: config.callbackAllowedIps,
+    timeouts: config.timeouts,
+    createWaitMs: config.createWaitMs,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The whole system in one process, as `npm start` runs it: an embedded Temporal dev server when
+ * TEMPORAL_ADDRESS is unset, the sandbox platform when GATEWAY_URL is unset, a worker and the API.
+ * End-to-end tests, the benchmark and the browser test start it the same way.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app';
+import { apiSettings } from './api/settings';
+import type { Config, GatewayConfig } from './config';
+import { GatewayClient } from './gateway';
+import { startSandbox, type RunningSandbox, type StartSandboxOptions } from './sandbox';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { ORDER_SEARCH_ATTRIBUTES } from './workflows/search-attributes';
+import { createOrderWorker } from './worker';
+
+export interface SystemOptions {
+  config: Config;
+  log: Logger;
+  /** Embedded sandbox settings (e.g. a fast callback schedule in tests). */
+  sandbox?: StartSandboxOptions;
+  /** Pre-bundled workflow code (tests bundle once). */
+  workflowBundle?: WorkflowBundleOption;
+  /** The payload codec's data converter, on the client and the worker alike. */
+  dataConverter?: DataConverter;
+}
+
+export interface RunningSystem {
+  apiUrl: string;
+  apiToken: string;
+  notifySecret: string;
+  temporalAddress: string;
+  temporalUiUrl: string | undefined;
+  gateway: GatewayConfig;
+  sandbox: RunningSandbox | undefined;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** Secrets the all-in-one start generates once and keeps in DATA_DIR, so restarts keep them. */
+interface LocalSecrets {
+  apiToken: string;
+  notifySecret: string;
+  sandboxAppKey: string;
+  sandboxSecret: string;
+}
+
+export async function startSystem({ config, log, sandbox: sandboxOptions, workflowBundle, dataConverter }: SystemOptions): Promise<RunningSystem> {
+  const stack: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const step of stack.reverse().splice(0)) {
+      await step().catch((error: unknown) => log.error({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    const secrets = localSecrets(config);
+    const apiToken = config.apiToken ?? secrets.apiToken;
+    const notifySecret = config.notifySecret ?? secrets.notifySecret;
+
+    let sandbox: RunningSandbox | undefined;
+    let gateway = config.gateway;
+    if (gateway === undefined) {
+      sandbox = await startSandbox({
+        port: 4000,
+        appKey: config.sandboxMerchant.appKey ?? secrets.sandboxAppKey,
+        secret: config.sandboxMerchant.secret ?? secrets.sandboxSecret,
+        logger: log.child({ component: 'sandbox' }),
+        ...sandboxOptions,
+      });
+      stack.push(() => (sandbox as RunningSandbox).close());
+      gateway = { url: sandbox.url, appKey: sandbox.appKey, secret: sandbox.secret, timeoutMs: config.gatewayTimeoutMs };
+    }
+
+    let temporalAddress = config.temporal.address;
+    let temporalUiUrl: string | undefined;
+    if (temporalAddress === undefined) {
+      const devServer: DevServer = await startDevServer({
+        port: 7233,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        dbFilename: join(resolve(config.dataDir), 'temporal.sqlite'),
+        searchAttributes: ORDER_SEARCH_ATTRIBUTES,
+      });
+      stack.push(() => devServer.stop());
+      temporalAddress = devServer.address;
+      temporalUiUrl = devServer.uiUrl;
+    }
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stack.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });
+
+    const app = await buildApp({
+      settings: apiSettings(config, { apiToken, gateway }),
+      client,
+      logger: log.child({ component: 'api' }),
+    });
+    await app.listen({ host: config.host, port: config.port });
+    stack.push(() => app.close());
+    const address = app.server.address();
+    const port = address !== null && typeof address === 'object' ? address.port : config.port;
+    // With PORT=0 (tests) the callback URL can only be known once the API listens.
+    const publicUrl = config.port === 0 ? `http://${config.host}:${port}` : config.publicUrl;
+
+    const gatewayClient = new GatewayClient({ baseUrl: gateway.url, appKey: gateway.appKey, secret: gateway.secret, timeoutMs: gateway.timeoutMs });
+    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    stack.push(() => workerConnection.close());
+    stack.push(() => gatewayClient.close());
+    const worker: Worker = await createOrderWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      gateway: gatewayClient,
+      publicUrl,
+      notifySecret,
+      notifyTimeoutMs: config.notifyTimeoutMs,
+      ...(workflowBundle ? { workflowBundle } : {}),
+      ...(dataConverter ? { dataConverter } : {}),
+    });
+    const running = worker.run();
+    running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped with an error'));
+    stack.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+    });
+
+    return {
+      apiUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      apiToken,
+      notifySecret,
+      temporalAddress,
+      temporalUiUrl,
+      gateway,
+      sandbox,
+      client,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function localSecrets(config: Config): LocalSecrets {
+  const file = join(resolve(config.dataDir), 'local-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  const secrets: LocalSecrets = {
+    apiToken: randomBytes(24).toString('base64url'),
+    notifySecret: randomBytes(32).toString('base64url'),
+    sandboxAppKey: `sbx_${randomBytes(8).toString('hex')}`,
+    sandboxSecret: randomBytes(24).toString('base64url'),
+  };
+  mkdirSync(resolve(config.dataDir), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2));
+  chmodSync(file, 0o600);
+  return secrets;
+}
