@@ -21,8 +21,15 @@ export function createSandboxLogger(level = 'info'): FastifyBaseLogger {
  */
 export function buildSandboxApp(options: SandboxOptions): FastifyInstance {
   const logger = options.logger ?? createSandboxLogger(options.logLevel);
-  // Request lines are logged below, by path only: queries carry signatures, which must stay out of logs.
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: BODY_LIMIT });
+  const app = Fastify({
+    loggerInstance: logger,
+    // Request lines are logged below, by path only: queries carry signatures, which must stay out of logs.
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT,
+    // Closing cuts every connection: a client's spare keep-alive socket that never sent a request
+    // is not "idle" to Node, and would otherwise hold close() open until the client drops it.
+    forceCloseConnections: true,
+  });
   const sandbox = new Sandbox(options, logger);
 
   app.setValidatorCompiler(typeboxValidatorCompiler);

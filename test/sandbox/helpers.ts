@@ -35,8 +35,9 @@ export async function startTestSandbox(options: StartSandboxOptions = {}): Promi
     gateway,
     gatewayWithTimeout: makeClient,
     async close() {
-      await Promise.all(clients.map((c) => c.close()));
+      // The sandbox first: it releases any request a client is still waiting on.
       await sandbox.close();
+      await Promise.all(clients.map((c) => c.close()));
     },
   };
 }
