@@ -102,10 +102,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     });
     await app.listen({ host: config.host, port: config.port });
     stack.push(() => app.close());
-    const address = app.server.address();
-    const port = address !== null && typeof address === 'object' ? address.port : config.port;
-    // With PORT=0 (tests) the callback URL can only be known once the API listens.
-    const publicUrl = config.port === 0 ? `http://${config.host}:${port}` : config.publicUrl;
+    const publicUrl = config.publicUrl;
 
     const gatewayClient = new GatewayClient({ baseUrl: gateway.url, appKey: gateway.appKey, secret: gateway.secret, timeoutMs: gateway.timeoutMs });
     const workerConnection = await NativeConnection.connect({ address: temporalAddress });
@@ -130,7 +127,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     });
 
     return {
-      apiUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      apiUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
       apiToken,
       notifySecret,
       temporalAddress,
