@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app';
 import { apiSettings } from './api/settings';
+import { AesGcmPayloadCodec, encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 
@@ -12,11 +13,14 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
   const log = createLogger('api', config.logLevel);
   // loadConfig('api') has insisted on these; the check only narrows the types.
-  if (config.apiToken === undefined || config.gateway === undefined || config.temporal.address === undefined) throw new Error('unreachable');
+  const { apiToken, gateway, operatorToken, codecKeys } = config;
+  if (apiToken === undefined || gateway === undefined || config.temporal.address === undefined || operatorToken === undefined || codecKeys === undefined) {
+    throw new Error('unreachable');
+  }
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: encryptingDataConverter(codecKeys) });
   const app = await buildApp({
-    settings: apiSettings(config, { apiToken: config.apiToken, gateway: config.gateway }),
+    settings: apiSettings(config, { apiToken, gateway, operatorToken, codec: new AesGcmPayloadCodec(codecKeys) }),
     client,
     logger: log,
   });

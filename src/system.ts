@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app';
+import { AesGcmPayloadCodec, encryptingDataConverter, parseCodecKeys, type CodecKeyRing } from './codec';
 import { apiSettings } from './api/settings';
 import type { Config, GatewayConfig } from './config';
 import { GatewayClient } from './gateway';
@@ -26,13 +26,12 @@ export interface SystemOptions {
   sandbox?: StartSandboxOptions;
   /** Pre-bundled workflow code (tests bundle once). */
   workflowBundle?: WorkflowBundleOption;
-  /** The payload codec's data converter, on the client and the worker alike. */
-  dataConverter?: DataConverter;
 }
 
 export interface RunningSystem {
   apiUrl: string;
   apiToken: string;
+  operatorToken: string;
   notifySecret: string;
   temporalAddress: string;
   temporalUiUrl: string | undefined;
@@ -45,12 +44,14 @@ export interface RunningSystem {
 /** Secrets the all-in-one start generates once and keeps in DATA_DIR, so restarts keep them. */
 interface LocalSecrets {
   apiToken: string;
+  operatorToken: string;
+  codecKeys: string;
   notifySecret: string;
   sandboxAppKey: string;
   sandboxSecret: string;
 }
 
-export async function startSystem({ config, log, sandbox: sandboxOptions, workflowBundle, dataConverter }: SystemOptions): Promise<RunningSystem> {
+export async function startSystem({ config, log, sandbox: sandboxOptions, workflowBundle }: SystemOptions): Promise<RunningSystem> {
   const stack: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const step of stack.reverse().splice(0)) {
@@ -61,6 +62,10 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     const secrets = localSecrets(config);
     const apiToken = config.apiToken ?? secrets.apiToken;
     const notifySecret = config.notifySecret ?? secrets.notifySecret;
+    const operatorToken = config.operatorToken ?? secrets.operatorToken;
+    const codecKeys = config.codecKeys ?? parsedLocalKeys(secrets.codecKeys);
+    const dataConverter = encryptingDataConverter(codecKeys);
+    const codec = new AesGcmPayloadCodec(codecKeys);
 
     let sandbox: RunningSandbox | undefined;
     let gateway = config.gateway;
@@ -85,6 +90,8 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
         namespace: config.temporal.namespace,
         dbFilename: join(resolve(config.dataDir), 'temporal.sqlite'),
         searchAttributes: ORDER_SEARCH_ATTRIBUTES,
+        // The UI decodes through our codec server; the token rides in the path (the UI sends no headers).
+        uiCodecEndpoint: `${config.publicUrl}/codec/${operatorToken}`,
       });
       stack.push(() => devServer.stop());
       temporalAddress = devServer.address;
@@ -93,10 +100,10 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
 
     const connection = await Connection.connect({ address: temporalAddress });
     stack.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
 
     const app = await buildApp({
-      settings: apiSettings(config, { apiToken, gateway }),
+      settings: apiSettings(config, { apiToken, gateway, codec, operatorToken }),
       client,
       logger: log.child({ component: 'api' }),
     });
@@ -117,7 +124,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
       notifySecret,
       notifyTimeoutMs: config.notifyTimeoutMs,
       ...(workflowBundle ? { workflowBundle } : {}),
-      ...(dataConverter ? { dataConverter } : {}),
+      dataConverter,
     });
     const running = worker.run();
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped with an error'));
@@ -127,6 +134,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     });
 
     return {
+      operatorToken,
       apiUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
       apiToken,
       notifySecret,
@@ -143,11 +151,22 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
   }
 }
 
+function parsedLocalKeys(text: string): CodecKeyRing {
+  const parsed = parseCodecKeys(text);
+  if (!parsed.ok) throw new Error(`local-secrets.json: ${parsed.problems.join('; ')}`);
+  return parsed.ring;
+}
+
 function localSecrets(config: Config): LocalSecrets {
   const file = join(resolve(config.dataDir), 'local-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
+    if (kept.apiToken && kept.operatorToken && kept.codecKeys && kept.notifySecret && kept.sandboxAppKey && kept.sandboxSecret) return kept as LocalSecrets;
+  }
   const secrets: LocalSecrets = {
     apiToken: randomBytes(24).toString('base64url'),
+    operatorToken: randomBytes(24).toString('base64url'),
+    codecKeys: `local-1:${randomBytes(32).toString('base64')}`,
     notifySecret: randomBytes(32).toString('base64url'),
     sandboxAppKey: `sbx_${randomBytes(8).toString('hex')}`,
     sandboxSecret: randomBytes(24).toString('base64url'),

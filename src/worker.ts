@@ -5,6 +5,7 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities } from './activities';
+import { encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
 import { GatewayClient } from './gateway';
 import { createLogger } from './logger';
@@ -44,7 +45,9 @@ async function main(): Promise<void> {
   const log = createLogger('worker', config.logLevel);
   const gatewayConfig = config.gateway;
   // loadConfig('worker') has already insisted on these; the checks only narrow the types.
-  if (gatewayConfig === undefined || config.notifySecret === undefined || config.temporal.address === undefined) throw new Error('unreachable');
+  if (gatewayConfig === undefined || config.notifySecret === undefined || config.temporal.address === undefined || config.codecKeys === undefined) {
+    throw new Error('unreachable');
+  }
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const gateway = new GatewayClient({ baseUrl: gatewayConfig.url, appKey: gatewayConfig.appKey, secret: gatewayConfig.secret, timeoutMs: gatewayConfig.timeoutMs });
   const worker = await createOrderWorker({
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     notifySecret: config.notifySecret,
     notifyTimeoutMs: config.notifyTimeoutMs,
+    dataConverter: encryptingDataConverter(config.codecKeys),
   });
   log.info({ address: config.temporal.address, taskQueue: config.temporal.taskQueue }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM itself: it drains and then resolves.

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { typeboxValidatorCompiler } from '../http/typebox';
 import type { OrderTimeouts } from '../workflows/shared/order-types';
@@ -12,6 +13,7 @@ import { PayoutOrders } from './orders/payouts';
 import { requireBearerToken } from './plugins/bearer-auth';
 import { callbackRoutes } from './routes/callbacks';
 import { checkoutRoutes } from './routes/checkout';
+import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { paymentRoutes } from './routes/payments';
 import { payoutRoutes } from './routes/payouts';
@@ -26,6 +28,9 @@ export interface ApiSettings {
   timeouts: OrderTimeouts;
   /** How long POST /v1/payments|payouts waits for the platform before answering 202 "creating". */
   createWaitMs: number;
+  namespace: string;
+  /** The codec server for operators (Temporal UI decoding); off when no codec is given. */
+  codec?: { codec: PayloadCodec; operatorToken: string; corsOrigins: string[] };
 }
 
 export interface ApiDeps {
@@ -41,7 +46,9 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
   app.setValidatorCompiler(typeboxValidatorCompiler);
   registerErrorHandler(app);
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, path: request.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // The codec route may carry the operator token in its path: log the route pattern there.
+    const path = request.routeOptions.url?.includes(':token') ? request.routeOptions.url : request.url.split('?')[0];
+    request.log.info({ method: request.method, path, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   await app.register(swagger, {
@@ -62,6 +69,7 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
   await app.register(healthRoutes, { client });
   await app.register(callbackRoutes, { intake, allowedIps: settings.callbackAllowedIps });
   await app.register(checkoutRoutes, { orders: payments, links: checkoutLinks });
+  if (settings.codec !== undefined) await app.register(codecRoutes, { ...settings.codec, namespace: settings.namespace });
   await app.register(async (v1) => {
     requireBearerToken(v1, settings.apiToken);
     await v1.register(paymentRoutes, { orders: payments });
