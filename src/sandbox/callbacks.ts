@@ -3,6 +3,7 @@ import { Agent, request } from 'undici';
 import { renderPaymentAmount, renderPayoutAmount, sign, type MessageKind } from '../gateway';
 import type { Attempt, DeliveryReason, DeliveryState, DeliveryView, InspectQuery } from './control-schema';
 import type { Ledger } from './ledger';
+import { trimOldest } from './records';
 import type { Clock } from './options';
 import type { Order, OrderKind } from './orders';
 import { urlForLog } from './redact';
@@ -130,7 +131,7 @@ export class CallbackDispatcher {
       attempts: [],
     };
     this.deliveries.push(delivery);
-    if (this.deliveries.length > this.options.maxRecords) this.deliveries.splice(0, this.deliveries.length - this.options.maxRecords);
+    trimOldest(this.deliveries, this.options.maxRecords);
     return delivery;
   }
 

@@ -49,18 +49,19 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     { appKey: appKey ?? generateAppKey(), secret: secret ?? generateSecret(), balanceFen: balanceFen ?? DEFAULT_BALANCE_FEN },
   ];
   const app = buildSandboxApp({ ...rest, merchants });
-  let url: string;
+  let localUrl: string;
   try {
     await app.listen({ port, host });
     const address = app.server.address();
     if (address === null || typeof address === 'string') throw new Error('the sandbox is not listening on TCP');
-    const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${hostPart}:${address.port}`;
+    localUrl = `http://${reachableHost(address.address, address.family)}:${address.port}`;
   } catch (error) {
     await app.close();
     throw error;
   }
-  const control = new SandboxControl(url);
+  // Merchants are told the public address; the control client talks to the listener directly.
+  const url = options.publicUrl?.replace(/\/+$/, '') ?? localUrl;
+  const control = new SandboxControl(localUrl);
   return {
     url,
     appKey: merchants[0].appKey,
@@ -73,4 +74,11 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       await app.close();
     },
   };
+}
+
+/** An address this machine can connect to: "listen on all interfaces" is reached through loopback. */
+function reachableHost(address: string, family: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (family === 'IPv6') return address === '::' ? '[::1]' : `[${address}]`;
+  return address;
 }

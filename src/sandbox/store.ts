@@ -1,4 +1,5 @@
 import type { InspectQuery, OrdersQuery, RequestRecord } from './control-schema';
+import { trimOldest } from './records';
 import type { Order, OrderKind } from './orders';
 
 /**
@@ -49,7 +50,7 @@ export class Store {
   logRequest(record: Omit<RequestRecord, 'seq'>): RequestRecord {
     const stored = { seq: this.nextSeq++, ...record };
     this.requests.push(stored);
-    if (this.requests.length > this.maxRecords) this.requests.splice(0, this.requests.length - this.maxRecords);
+    trimOldest(this.requests, this.maxRecords);
     return stored;
   }
 

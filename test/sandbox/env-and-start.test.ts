@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { DEFAULT_CALLBACK_SCHEDULE_MS, parseSchedule, sandboxOptionsFromEnv, SandboxConfigError, startSandbox } from '../../src/sandbox';
-import { CallbackReceiver, payoutInput, startTestSandbox } from './helpers';
+import { CallbackReceiver, paymentInput, payoutInput, startTestSandbox } from './helpers';
 
 describe('sandbox configuration from the environment', () => {
   it('uses the documented defaults and leaves credentials to be generated', () => {
@@ -81,6 +81,45 @@ describe('startSandbox', () => {
       expect(await sandbox.control.balanceFen()).toBe(1_000_000_00);
     } finally {
       await sandbox.close();
+    }
+  });
+
+  it('tells merchants its public URL, links the cashier there, and still controls itself through the listener', async () => {
+    const receiver = await new CallbackReceiver().start();
+    const sandbox = await startTestSandbox({ publicUrl: 'https://sandbox.example/' });
+    try {
+      expect(sandbox.url).toBe('https://sandbox.example');
+      expect(await sandbox.control.health()).toBe(true);
+      const { GatewayClient } = await import('../../src/gateway');
+      const local = new GatewayClient({ baseUrl: sandbox.control.baseUrl, appKey: sandbox.appKey, secret: sandbox.secret, timeoutMs: 2000 });
+      const payment = paymentInput(receiver);
+      await local.createPayment(payment);
+      await local.close();
+      expect((await sandbox.control.payment(payment.mrn))?.cashierUrl).toMatch(/^https:\/\/sandbox\.example\/api\/Pay\?id=/);
+    } finally {
+      await sandbox.close();
+      await receiver.close();
+    }
+  });
+
+  it('keeps inspection logs near maxRecords, dropping the oldest', async () => {
+    const receiver = await new CallbackReceiver().start();
+    const sandbox = await startTestSandbox({ maxRecords: 10 });
+    try {
+      const mrns: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const payment = paymentInput(receiver);
+        mrns.push(payment.mrn);
+        await sandbox.gateway.createPayment(payment);
+      }
+      const requests = await sandbox.control.requests();
+      expect(requests.length).toBeGreaterThanOrEqual(10);
+      expect(requests.length).toBeLessThanOrEqual(11);
+      expect(requests.at(-1)?.mrn).toBe(mrns.at(-1));
+      expect(await sandbox.control.orders()).toHaveLength(30);
+    } finally {
+      await sandbox.close();
+      await receiver.close();
     }
   });
 
