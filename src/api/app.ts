@@ -72,8 +72,8 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
   if (settings.codec !== undefined) await app.register(codecRoutes, { ...settings.codec, namespace: settings.namespace });
   await app.register(async (v1) => {
     requireBearerToken(v1, settings.apiToken);
-    await v1.register(paymentRoutes, { orders: payments });
-    await v1.register(payoutRoutes, { orders: payouts });
+    await v1.register(paymentRoutes, { orders: payments, client });
+    await v1.register(payoutRoutes, { orders: payouts, client });
   });
   return app;
 }

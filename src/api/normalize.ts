@@ -4,7 +4,8 @@ import type { PaymentRequest } from '../workflows/payment-definitions';
 import type { PayoutRequest } from '../workflows/payout-definitions';
 import { badRequest } from './errors';
 import { generateMrn } from './orders/mrn';
-import type { CreatePaymentBody, CreatePayoutBody } from './schemas';
+import type { OrderFilter } from './orders/list-orders';
+import type { CreatePaymentBody, CreatePayoutBody, PaymentListQuery } from './schemas';
 
 /** The largest single order we accept: far above any real order, far below float trouble. */
 const MAX_FEN = 100_000_000_000; // 1 000 000 000 yuan
@@ -67,4 +68,31 @@ function printable(field: string, value: string): string {
   if (/[\u0000-\u001f\u007f]/.test(value)) throw badRequest(`${field}: must not contain control characters`);
   if (value.trim() !== value || value === '') throw badRequest(`${field}: must not be blank or start/end with spaces`);
   return value;
+}
+
+/** List filters from query-string text to typed values, each problem naming its parameter. */
+export function normalizeListQuery(query: Static<typeof PaymentListQuery>): OrderFilter {
+  const filter: OrderFilter = {};
+  if (query.status !== undefined) filter.status = query.status;
+  if (query.channelId !== undefined) {
+    const channelId = Number(query.channelId);
+    if (channelById(channelId) === undefined) throw badRequest(`channelId: ${query.channelId} is not a platform channel (1-15)`);
+    filter.channelId = channelId;
+  }
+  if (query.needsAttention !== undefined) filter.needsAttention = query.needsAttention === 'true';
+  if (query.amountMismatch !== undefined) filter.amountMismatch = query.amountMismatch === 'true';
+  for (const field of ['createdFrom', 'createdTo'] as const) {
+    const value = query[field];
+    if (value === undefined) continue;
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw badRequest(`${field}: not an ISO 8601 date-time`);
+    filter[field] = new Date(ms).toISOString();
+  }
+  if (query.pageSize !== undefined) {
+    const pageSize = Number(query.pageSize);
+    if (pageSize < 1 || pageSize > 100) throw badRequest('pageSize: must be between 1 and 100');
+    filter.pageSize = pageSize;
+  }
+  if (query.cursor !== undefined) filter.cursor = query.cursor;
+  return filter;
 }

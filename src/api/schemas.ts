@@ -138,3 +138,39 @@ export const PayoutRejected = Type.Object({
   status: Type.Literal('rejected'),
   error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
+
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+const Instant = Type.String({ maxLength: 40, description: 'ISO 8601 date-time, e.g. 2026-11-25T00:00:00Z' });
+
+/** Filters of GET /v1/payments and /v1/payouts (query strings are text: converted in normalize). */
+export const listQuery = (statuses: readonly string[], withChannel: boolean) =>
+  Type.Object(
+    {
+      status: Type.Optional(literalUnion(statuses)),
+      ...(withChannel ? { channelId: Type.Optional(Type.String({ pattern: '^[0-9]{1,2}$' })) } : {}),
+      needsAttention: Type.Optional(Bool),
+      amountMismatch: Type.Optional(Bool),
+      createdFrom: Type.Optional(Instant),
+      createdTo: Type.Optional(Instant),
+      pageSize: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1-100, default 20' })),
+      cursor: Type.Optional(Type.String({ maxLength: 4096, description: 'nextCursor of the previous page' })),
+    },
+    { additionalProperties: false },
+  );
+
+export const PaymentListQuery = listQuery(PAYMENT_STATUSES, true);
+export const PayoutListQuery = listQuery(PAYOUT_STATUSES, false);
+
+const ListItem = Type.Object({
+  mrn: Type.String(),
+  status: Type.String(),
+  amount: Type.String(),
+  channelId: Type.Optional(Type.Integer()),
+  amountMismatch: Type.Boolean(),
+  needsAttention: Type.Boolean(),
+  late: Type.Optional(Type.Boolean()),
+  createdAt: Type.String(),
+  closedAt: Nullable(Type.String()),
+});
+
+export const OrderPageSchema = Type.Object({ items: Type.Array(ListItem), nextCursor: Nullable(Type.String()) });

@@ -23,22 +23,19 @@ export class CodecKeyError extends Error {
 export class AesGcmPayloadCodec implements PayloadCodec {
   constructor(private readonly ring: CodecKeyRing) {}
 
-  encode(payloads: Payload[]): Promise<Payload[]> {
+  async encode(payloads: Payload[]): Promise<Payload[]> {
     const { id, key } = this.ring.active;
-    return Promise.resolve(
-      payloads.map((payload) => {
+    return payloads.map((payload) => {
         const iv = randomBytes(IV_BYTES);
         const cipher = createCipheriv('aes-256-gcm', key, iv);
         const plain = encodePayloadProto(payload);
         const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
         return { metadata: { [METADATA_ENCODING_KEY]: utf8(ENCODING), [KEY_ID_METADATA]: utf8(id) }, data: sealed };
-      }),
-    );
+      });
   }
 
-  decode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(
-      payloads.map((payload) => {
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
         if (text(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCODING) return payload;
         const id = text(payload.metadata?.[KEY_ID_METADATA]);
         const key = this.ring.byId.get(id);
@@ -53,8 +50,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         } catch {
           throw new CodecKeyError(`cannot decrypt payload with key "${id}": wrong key material or tampered data`);
         }
-      }),
-    );
+      });
   }
 }
 

@@ -200,6 +200,8 @@ export class CallbackIntake {
       await this.deps.client.workflow.start('unmatchedCallbackWorkflow', {
         workflowId: unmatchedCallbackWorkflowId(callback, digest),
         taskQueue: this.deps.taskQueue,
+        // The record's run closes at once: without this, every re-delivery would record it again.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [callback],
         typedSearchAttributes: [
           { key: OrderKind, value: 'unmatched-callback' },

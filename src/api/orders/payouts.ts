@@ -123,7 +123,8 @@ export class PayoutOrders {
         if (type === REASON_REQUIRED) throw badRequest(message);
         if (type === NOT_PENDING || type === CONTRADICTED_BY_PLATFORM) throw conflict(message);
       }
-      if (isNotFound(error)) throw notFound(`no open payout with mrn ${mrn}`);
+      // The run has closed (decided and merchant notified): the payout exists, it is just no longer open.
+      if (isNotFound(error)) throw conflict(`payout ${mrn} is already ${(await this.get(mrn)).status}`);
       if (isUnavailable(error)) throw temporalUnavailable();
       throw error;
     }

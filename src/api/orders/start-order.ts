@@ -2,6 +2,7 @@ import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
   type WorkflowStartOptions,
 } from '@temporalio/client';
@@ -66,7 +67,8 @@ export async function startOrder<Input, Reply, View>(options: StartOrderOptions<
       throw error;
     }
     if (error instanceof WorkflowExecutionAlreadyStartedError) return existingClosedOrder(options);
-    if (isDeadlineExceeded(error)) return confirmStarted(options);
+    // The client reports our deadline on an update(-with-start) as this error, not as a ServiceError.
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error)) return confirmStarted(options);
     if (isUnavailable(error)) throw temporalUnavailable();
     throw error;
   }

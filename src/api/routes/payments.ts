@@ -1,10 +1,12 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxProvider } from '../../http/typebox';
-import { normalizePaymentRequest } from '../normalize';
+import { normalizeListQuery, normalizePaymentRequest } from '../normalize';
+import { listOrders } from '../orders/list-orders';
 import type { PaymentOrders } from '../orders/payments';
-import { Creating, CreatePaymentBody, ErrorBody, MrnParams, PaymentRejected, PaymentViewSchema } from '../schemas';
+import { Creating, CreatePaymentBody, ErrorBody, MrnParams, PaymentRejected, PaymentViewSchema , OrderPageSchema, PaymentListQuery } from '../schemas';
 
-export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders }> = async (parent, { orders }) => {
+export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders; client: Client }> = async (parent, { orders, client }) => {
   const app = parent.withTypeProvider<TypeBoxProvider>();
 
   app.post(
@@ -21,6 +23,19 @@ export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders }> = asyn
       const result = await orders.create(normalizePaymentRequest(request.body));
       return reply.code(result.httpStatus).send(result.body);
     },
+  );
+
+  app.get(
+    '/v1/payments',
+    {
+      schema: {
+        summary: 'List payments (newest first), filtered on the search attributes operators use',
+        tags: ['payments'],
+        querystring: PaymentListQuery,
+        response: { 200: OrderPageSchema, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
+      },
+    },
+    (request) => listOrders(client, 'payment', normalizeListQuery(request.query)),
   );
 
   app.get(

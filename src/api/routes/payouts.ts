@@ -1,10 +1,12 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxProvider } from '../../http/typebox';
-import { normalizePayoutRequest } from '../normalize';
+import { normalizeListQuery, normalizePayoutRequest } from '../normalize';
+import { listOrders } from '../orders/list-orders';
 import type { PayoutOrders } from '../orders/payouts';
-import { Creating, CreatePayoutBody, ErrorBody, MrnParams, PayoutRejected, PayoutViewSchema, RecheckBody, ResolveBody } from '../schemas';
+import { Creating, CreatePayoutBody, ErrorBody, MrnParams, PayoutRejected, PayoutViewSchema, RecheckBody, ResolveBody , OrderPageSchema, PayoutListQuery } from '../schemas';
 
-export const payoutRoutes: FastifyPluginAsync<{ orders: PayoutOrders }> = async (parent, { orders }) => {
+export const payoutRoutes: FastifyPluginAsync<{ orders: PayoutOrders; client: Client }> = async (parent, { orders, client }) => {
   const app = parent.withTypeProvider<TypeBoxProvider>();
 
   app.post(
@@ -21,6 +23,19 @@ export const payoutRoutes: FastifyPluginAsync<{ orders: PayoutOrders }> = async 
       const result = await orders.create(normalizePayoutRequest(request.body));
       return reply.code(result.httpStatus).send(result.body);
     },
+  );
+
+  app.get(
+    '/v1/payouts',
+    {
+      schema: {
+        summary: 'List payouts (newest first), filtered on the search attributes operators use',
+        tags: ['payouts'],
+        querystring: PayoutListQuery,
+        response: { 200: OrderPageSchema, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
+      },
+    },
+    (request) => listOrders(client, 'payout', normalizeListQuery(request.query)),
   );
 
   app.get(
