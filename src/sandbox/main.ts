@@ -2,7 +2,7 @@ import { formatDuration } from '../config/duration';
 import { fenToDecimal } from '../gateway';
 import { DEFAULT_CALLBACK_SCHEDULE_MS } from './options';
 import { sandboxOptionsFromEnv, SandboxConfigError } from './env';
-import { startSandbox } from './start';
+import { DEFAULT_BALANCE_FEN, startSandbox } from './start';
 
 /**
  * `npm run sandbox`: the sandbox platform on its own. Prints where it listens and the merchant
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const options = sandboxOptionsFromEnv(process.env);
   const generated = options.appKey === undefined || options.secret === undefined;
   const sandbox = await startSandbox(options);
-  const balance = await sandbox.control.balanceFen();
+  const balance = options.balanceFen ?? DEFAULT_BALANCE_FEN;
   const schedule = (options.callbackScheduleMs ?? DEFAULT_CALLBACK_SCHEDULE_MS).map((ms) => (ms === 0 ? '0s' : formatDuration(ms)));
   const lines = [
     '',
