@@ -15,7 +15,7 @@ import { apiSettings } from './api/settings';
 import type { Config, GatewayConfig } from './config';
 import { GatewayClient } from './gateway';
 import { startSandbox, type RunningSandbox, type StartSandboxOptions } from './sandbox';
-import { startDevServer, type DevServer } from './temporal/dev-server';
+import { startDevServer, type DevServer, type DevServerOptions } from './temporal/dev-server';
 import { ORDER_SEARCH_ATTRIBUTES } from './workflows/search-attributes';
 import { createOrderWorker } from './worker';
 
@@ -26,6 +26,8 @@ export interface SystemOptions {
   sandbox?: StartSandboxOptions;
   /** Pre-bundled workflow code (tests bundle once). */
   workflowBundle?: WorkflowBundleOption;
+  /** Embedded dev server settings (e.g. free ports and a temporary database in tests). */
+  devServer?: Partial<DevServerOptions>;
 }
 
 export interface RunningSystem {
@@ -51,7 +53,7 @@ interface LocalSecrets {
   sandboxSecret: string;
 }
 
-export async function startSystem({ config, log, sandbox: sandboxOptions, workflowBundle }: SystemOptions): Promise<RunningSystem> {
+export async function startSystem({ config, log, sandbox: sandboxOptions, workflowBundle, devServer: devServerOptions }: SystemOptions): Promise<RunningSystem> {
   const stack: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const step of stack.reverse().splice(0)) {
@@ -92,6 +94,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
         searchAttributes: ORDER_SEARCH_ATTRIBUTES,
         // The UI decodes through our codec server; the token rides in the path (the UI sends no headers).
         uiCodecEndpoint: `${config.publicUrl}/codec/${operatorToken}`,
+        ...devServerOptions,
       });
       stack.push(() => devServer.stop());
       temporalAddress = devServer.address;
