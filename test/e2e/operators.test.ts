@@ -79,7 +79,7 @@ describe('personal data in history', () => {
     // and no payload, decoded, carries the gateway secret (it never entered history at all).
     const [codec] = system.client.workflow.options.loadedDataConverter.payloadCodecs;
     const history = await system.client.workflow.getHandle(payoutWorkflowId(payoutMrn)).fetchHistory();
-    const decodedPayloads = await codec!.decode(collectPayloads(history));
+    const decodedPayloads = await codec.decode(collectPayloads(history));
     const decodedText = decodedPayloads.map((payload) => Buffer.from(payload.data ?? new Uint8Array()).toString('utf8')).join('\n');
     expect(decodedText).toContain(ACCOUNT_NUMBER);
     expect(decodedText).toContain(ACCOUNT_NAME);
@@ -111,7 +111,7 @@ describe('codec server', () => {
       const response = await post(path, { payloads: [payload] }, headers);
       expect(response.statusCode).toBe(200);
       const body = (await response.body.json()) as { payloads: { data: string }[] };
-      expect(Buffer.from(body.payloads[0]!.data, 'base64').toString('utf8')).toContain(ACCOUNT_NUMBER);
+      expect(Buffer.from(body.payloads[0].data, 'base64').toString('utf8')).toContain(ACCOUNT_NUMBER);
     }
     const anonymous = await post('/codec/decode', { payloads: [payload] });
     expect(anonymous.statusCode).toBe(401);
