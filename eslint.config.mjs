@@ -46,4 +46,17 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  {
+    // Temporal servers come from test/helpers/temporal.ts and src/temporal: the SDK's own starters
+    // download binaries when not told otherwise (CI has no internet) and give the dev server 5 s.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    ignores: ['test/helpers/temporal.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'TestWorkflowEnvironment', property: 'createTimeSkipping', message: 'Use timeSkippingEnv() from test/helpers/temporal.ts (installed binary, never a download).' },
+        { object: 'TestWorkflowEnvironment', property: 'createLocal', message: "Use the run's dev server (devServerEnv() in test/helpers/temporal.ts) or startDevServer()." },
+      ],
+    },
+  },
 );
