@@ -33,6 +33,23 @@ export default tseslint.config(
     },
   },
   {
+    // The sandbox plays the platform: it shares the protocol module, never the product's own code paths.
+    files: ['src/sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../workflows*', '../activities*', '../api*', '../temporal*', '../../workflows*', '../../activities*', '../../api*', '../../temporal*'], message: 'The sandbox must not use the product code.' }] },
+      ],
+    },
+  },
+  {
+    // The protocol module stands alone: no Temporal, no Fastify.
+    files: ['src/gateway/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*', 'fastify', '@fastify/*'], message: 'src/gateway imports nothing from Temporal or Fastify.' }] }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

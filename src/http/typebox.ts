@@ -3,7 +3,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 
 /**
- * Our route schemas are TypeBox 0.34 (CommonJS). @fastify/type-provider-typebox 6 needs the
+ * Our route schemas (API and sandbox) are TypeBox 0.34 (CommonJS). @fastify/type-provider-typebox 6 needs the
  * ESM-only `typebox` 1.x, which Jest's CommonJS runtime cannot load; these few lines are that
  * provider for 0.34: the static type of a route's input is derived from the same schema that
  * checks it at run time.
@@ -33,7 +33,7 @@ export function firstProblem(schema: TSchema, value: unknown, prefix = ''): stri
   if (check.Check(value)) return undefined;
   const error = check.Errors(value).First();
   const where = `${prefix}${error?.path ?? ''}`.replace(/^\//, '');
-  const message = error?.message ?? 'invalid value';
+  const message = error === undefined ? 'invalid value' : (literalChoices(error.schema) ?? error.message);
   return where === '' ? message : `${where}: ${message}`;
 }
 
@@ -47,3 +47,15 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     return problem === undefined ? { value } : { error: new Error(problem) };
   };
 };
+
+/** "Expected union value" says little; for a union of literals, name the values allowed. */
+function literalChoices(schema: TSchema): string | undefined {
+  const options: unknown = (schema as { anyOf?: unknown }).anyOf;
+  if (!Array.isArray(options) || options.length === 0) return undefined;
+  const values: string[] = [];
+  for (const option of options as Array<{ const?: unknown }>) {
+    if (option.const === undefined) return undefined;
+    values.push(JSON.stringify(option.const));
+  }
+  return `Expected one of ${values.join(', ')}`;
+}

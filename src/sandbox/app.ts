@@ -5,7 +5,7 @@ import { cashierRoutes } from './routes/cashier';
 import { controlRoutes } from './routes/control';
 import { platformApiRoutes } from './routes/platform-api';
 import { Sandbox } from './sandbox';
-import { typeboxValidatorCompiler } from './typebox';
+import { typeboxValidatorCompiler } from '../http/typebox';
 
 /** Merchant requests are small; anything near this is not a payment. */
 const BODY_LIMIT = 64 * 1024;

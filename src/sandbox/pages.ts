@@ -1,5 +1,5 @@
 import { channelLabel, renderPaymentAmount, renderPayoutAmount } from '../gateway';
-import { html, page, type SafeHtml } from './html';
+import { html, page, type SafeHtml } from '../http/html';
 import type { Order, PaymentOrder, PayoutOrder } from './orders';
 import type { Refusal } from './platform-requests';
 import { maskAccountNumber } from './redact';

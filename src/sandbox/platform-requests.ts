@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { channelById, parseDecimal, parseWholeYuan, type Fen } from '../gateway';
-import { firstProblem } from './typebox';
+import { firstProblem } from '../http/typebox';
 
 /**
  * What the platform accepts on its five endpoints, read strictly: these schemas are checked

@@ -2,11 +2,11 @@ import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseDecimal, renderPaymentAmount } from '../../gateway';
-import { PAGE_HEADERS } from '../html';
+import { PAGE_HEADERS } from '../../http/html';
 import type { Order, PaymentOrder, PayoutOrder } from '../orders';
 import { cashierPage, errorPage, homePage, operatorPage, paymentResultPage } from '../pages';
 import { payUrlOf, type Sandbox } from '../sandbox';
-import type { SandboxTypeProvider } from '../typebox';
+import type { TypeBoxProvider } from '../../http/typebox';
 
 /**
  * The pages a person uses: the cashier at payUrl (Pay, optionally a different amount, or Fail),
@@ -30,7 +30,7 @@ function sendPage(reply: FastifyReply, status: number, body: string): FastifyRep
 
 export async function cashierRoutes(app: FastifyInstance, { sandbox }: { sandbox: Sandbox }): Promise<void> {
   await app.register(formbody);
-  const api = app.withTypeProvider<SandboxTypeProvider>();
+  const api = app.withTypeProvider<TypeBoxProvider>();
 
   // A person reads these answers: problems are pages too, and a 5xx says nothing of the cause.
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

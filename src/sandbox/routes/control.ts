@@ -25,7 +25,7 @@ import {
 } from '../control-schema';
 import { ORDER_KINDS, type Order, type OrderKind } from '../orders';
 import type { Sandbox } from '../sandbox';
-import type { SandboxTypeProvider } from '../typebox';
+import type { TypeBoxProvider } from '../../http/typebox';
 import { orderView } from '../views';
 
 /** A deliberate 4xx of the control API, with a stable code. */
@@ -48,7 +48,7 @@ export const KIND_PATH: Record<OrderKind, string> = { payment: 'payments', payou
  * what the sandbox saw. Simulation is steered only from here, never from the platform endpoints.
  */
 export function controlRoutes(app: FastifyInstance, { sandbox }: { sandbox: Sandbox }, done: (error?: Error) => void): void {
-  const api = app.withTypeProvider<SandboxTypeProvider>();
+  const api = app.withTypeProvider<TypeBoxProvider>();
 
   app.setErrorHandler((error: FastifyError | ControlError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ControlError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { RequestOutcome, RequestRecord } from '../control-schema';
 import type { OrderKind } from '../orders';
 import { cashierPage, refusalPage } from '../pages';
-import { PAGE_HEADERS } from '../html';
+import { PAGE_HEADERS } from '../../http/html';
 import {
   identityOf,
   PaymentCreateAnswerSchema,
@@ -22,7 +22,7 @@ import {
   type Refusal,
 } from '../platform-requests';
 import { payUrlOf, type Sandbox } from '../sandbox';
-import type { SandboxTypeProvider } from '../typebox';
+import type { TypeBoxProvider } from '../../http/typebox';
 
 /**
  * The platform's five merchant endpoints plus page mode, answering exactly as the platform does:
@@ -63,7 +63,7 @@ function refused(refusal: Refusal, endpoint: Endpoint): Processed {
 export async function platformApiRoutes(app: FastifyInstance, { sandbox }: { sandbox: Sandbox }): Promise<void> {
   // Page mode posts a UTF-8 form; only these routes (and the cashier's) read forms.
   await app.register(formbody);
-  const api = app.withTypeProvider<SandboxTypeProvider>();
+  const api = app.withTypeProvider<TypeBoxProvider>();
 
   const record = (endpoint: Endpoint, input: unknown, fields: Omit<RequestRecord, 'seq' | 'at' | 'kind' | 'operation' | 'endpoint' | 'mrn' | 'appKey'>) =>
     sandbox.store.logRequest({
