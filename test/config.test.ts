@@ -4,6 +4,10 @@ const GATEWAY_ENV = {
   GATEWAY_URL: 'https://gw.example.com',
   GATEWAY_APP_KEY: 'mch-10086',
   GATEWAY_SECRET: '8f2c1e7a9b3d4f60a1b2c3d4e5f60718',
+  // Not gateway settings, but required alongside them by the API and the worker.
+  CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  NOTIFY_SECRET: 'notify-secret-0123456789',
+  OPERATOR_TOKEN: 'operator-token-0123456789',
 };
 const API_TOKEN = 'api-token-0123456789abcdef';
 
@@ -99,21 +103,30 @@ describe('defaults', () => {
 });
 
 describe('required variables, per role', () => {
-  it('the API without any variable names all four required ones at once', () => {
+  it('the API without any variable names every required one at once', () => {
     expect(problemsOf({}, 'api')).toEqual([
       'API_TOKEN is required by the API (bearer token of /v1)',
       'GATEWAY_URL is required by the api',
       'GATEWAY_APP_KEY is required by the api',
       'GATEWAY_SECRET is required by the api',
+      'CODEC_KEYS is required by the api (payload encryption keys)',
+      'OPERATOR_TOKEN is required by the API (codec server for the Temporal UI)',
     ]);
   });
 
-  it('the worker without any variable names the three gateway variables, not API_TOKEN', () => {
+  it('the worker without any variable names the gateway, codec and notification variables, not API_TOKEN', () => {
     expect(problemsOf({}, 'worker')).toEqual([
       'GATEWAY_URL is required by the worker',
       'GATEWAY_APP_KEY is required by the worker',
       'GATEWAY_SECRET is required by the worker',
+      'NOTIFY_SECRET is required by the worker (it signs merchant notifications)',
+      'CODEC_KEYS is required by the worker (payload encryption keys)',
     ]);
+  });
+
+  it('CODEC_KEYS problems are named without the key material', () => {
+    const problems = problemsOf({ ...GATEWAY_ENV, CODEC_KEYS: 'k1:dG9vLXNob3J0' }, 'worker');
+    expect(problems).toEqual(['CODEC_KEYS key "k1" must be 32 bytes, base64-encoded (e.g. openssl rand -base64 32)']);
   });
 
   it('the all-in-one start with GATEWAY_URL needs the credentials too', () => {

@@ -34,7 +34,7 @@ export function parseCodecKeys(text: string): ParsedKeyRing {
     keys.push({ id, key });
   }
   const [active] = keys;
-  if (active === undefined) problems.push('CODEC_KEYS has no key');
+  if (active === undefined && problems.length === 0) problems.push('CODEC_KEYS has no key');
   if (problems.length > 0 || active === undefined) return { ok: false, problems };
   return { ok: true, ring: { active, byId: new Map(keys.map((k) => [k.id, k.key])) } };
 }
