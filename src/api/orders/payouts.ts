@@ -20,7 +20,7 @@ import {
 import { AmountFen, AmountMismatch, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../workflows/search-attributes';
 import { maskAccountNumber } from '../../workflows/shared/masking';
 import type { OrderTimeouts } from '../../workflows/shared/order-types';
-import { badRequest, conflict, notFound, temporalUnavailable } from '../errors';
+import { badRequest, conflict, temporalUnavailable } from '../errors';
 import { isNotFound, isUnavailable } from '../temporal-errors';
 import { queryOrder } from './query-order';
 import { requestHash } from './request-hash';
