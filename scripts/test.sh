@@ -23,7 +23,9 @@ mkdir -p artifacts
 results=artifacts/jest-results.json
 rm -f "$results"
 jest_status=0
-npx jest --json --outputFile="$results" "$@" || jest_status=$?
+# --forceExit: a failing test that leaves a worker polling must fail the run, not hang it (in band,
+# jest waits forever for open handles; it still names them as "Force exiting Jest").
+npx jest --json --outputFile="$results" --forceExit "$@" || jest_status=$?
 
 # A suite that could not run at all (import error, failing beforeAll outside any test) has no failed
 # test of its own: count it as one failure so the summary never reads "0 failed" on a red run.
