@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.temporal/', '.data/', 'artifacts/', 'coverage/', '*.js', '*.mjs'] },
+  { ignores: ['dist/', 'dist-bench/', 'node_modules/', '.temporal/', '.data/', 'artifacts/', 'coverage/', '*.js', '*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
