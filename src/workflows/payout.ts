@@ -141,12 +141,10 @@ class PayoutOrder {
       { validator: ({ reason }) => requireReason(reason) },
     );
     setHandler(resolvePayout, (request) => this.resolveByOperator(request), {
-      validator: ({ reason, outcome }) => {
+      validator: ({ reason, outcome }: ResolveRequest) => {
         requireReason(reason);
         if (outcome !== 'succeeded' && outcome !== 'failed') throw ApplicationFailure.nonRetryable('outcome must be succeeded or failed', REASON_REQUIRED);
-        if (state.status !== 'pending' && state.status !== 'creating') {
-          throw ApplicationFailure.create({ type: NOT_PENDING, nonRetryable: true, message: `payout ${state.mrn} is already ${state.status}` });
-        }
+        refuseUnlessResolvable(state, outcome);
       },
     });
   }
@@ -248,6 +246,11 @@ class PayoutOrder {
       record(state.timeline, now, 'platform query after decision', said);
       return Promise.resolve();
     }
+    if (state.foreignDuplicate) {
+      // The mrn names an order made outside this system: its status is not ours to apply.
+      record(state.timeline, now, 'platform query (mrn used outside this system, not applied)', said);
+      return Promise.resolve();
+    }
     if (answer.kind === 'status' && answer.status === 1) {
       this.settle('succeeded', 'platform query: paid out', said);
     } else if (answer.kind === 'status' && answer.status === 2) {
@@ -302,9 +305,7 @@ class PayoutOrder {
         });
       }
     }
-    if (state.status !== 'pending' && state.status !== 'creating') {
-      throw ApplicationFailure.create({ type: NOT_PENDING, nonRetryable: true, message: `payout ${state.mrn} is already ${state.status}` });
-    }
+    refuseUnlessResolvable(state, outcome);
     state.resolution = { outcome, reason, at: new Date().toISOString() };
     if (state.status === 'creating') this.move('pending', 'operator takes over', reason);
     this.settle(outcome, `resolved manually as ${outcome}`, `${reason} (platform: ${state.lastPlatformAnswer})`);
@@ -385,6 +386,23 @@ export function payoutView(state: PayoutState): PayoutView {
     notification: { url: state.notifyUrl, deliveries: state.deliveries },
     timeline: state.timeline,
   };
+}
+
+/**
+ * An operator may settle a pending payout, and one still being created as succeeded only: while
+ * the create is unanswered our own retry may still create it, so "failed" could become a lie.
+ */
+function refuseUnlessResolvable(state: PayoutState, outcome: ResolveRequest['outcome']): void {
+  if (state.status === 'creating' && outcome === 'failed') {
+    throw ApplicationFailure.create({
+      type: NOT_PENDING,
+      nonRetryable: true,
+      message: `payout ${state.mrn} is still being created at the platform: a create attempt may yet succeed, so it cannot be resolved as failed`,
+    });
+  }
+  if (state.status !== 'pending' && state.status !== 'creating') {
+    throw ApplicationFailure.create({ type: NOT_PENDING, nonRetryable: true, message: `payout ${state.mrn} is already ${state.status}` });
+  }
 }
 
 function requireReason(reason: unknown): void {
