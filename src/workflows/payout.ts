@@ -294,7 +294,8 @@ class PayoutOrder {
     record(state.timeline, new Date(), `operator: resolve as ${outcome}`, reason);
     const answer = await this.query(false, 'query platform before manual resolution');
     state.lastPlatformAnswer = describeAnswer(answer, PAYOUT_STATUS_LABELS);
-    if (answer.kind === 'status' && answer.status !== 0) {
+    // A foreign duplicate's mrn names someone else's order at the platform: its status says nothing about ours.
+    if (answer.kind === 'status' && answer.status !== 0 && !state.foreignDuplicate) {
       const platformSays: PayoutStatus = answer.status === 1 ? 'succeeded' : 'failed';
       if (platformSays !== outcome) {
         record(state.timeline, new Date(), 'manual resolution refused', `the platform says ${platformSays}`);

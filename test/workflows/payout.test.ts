@@ -301,6 +301,8 @@ describe('never paid twice: one mrn, retried as-is', () => {
       expect(view.attentionReasons).toEqual([expect.stringContaining('mrn_duplication on the first attempt')]);
       expect(view.nextPollAt).toBeNull();
       expect(platform.count('queryPayoutAtPlatform')).toBe(0);
+      // The mrn's order at the platform is someone else's: its "paid" does not contradict ours failing.
+      platform.queryPayout = () => Promise.resolve({ kind: 'status', status: 1 });
       const resolved = await resolve(handle, { outcome: 'failed', reason: 'support: the mrn belongs to an order from the old system' });
       expect(resolved.status).toBe('failed');
       return handle.result();
