@@ -4,7 +4,6 @@
  */
 import {
   ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -28,8 +27,9 @@ import {
 } from './payment-definitions';
 import { historyIsLong } from './shared/history';
 import { deliverMerchantEvents, enqueueEvent, newEventId, outboxEmpty } from './shared/notifier';
-import { REQUEST_CONFLICT, type PaymentCallbackSignal, type PlatformAnswer } from './shared/order-types';
+import type { PaymentCallbackSignal, PlatformAnswer } from './shared/order-types';
 import { describeAnswer, noAnswer } from './shared/platform-answer';
+import { answerCreationRequests, awaitCallback } from './shared/order-steps';
 import { pollUntilDecided } from './shared/poller';
 import { publishSearchAttributes } from './shared/search';
 import { canMovePayment, isPaymentSettled, type PaymentStatus } from './shared/status';
@@ -97,8 +97,6 @@ function initialState(input: PaymentWorkflowInput): PaymentState {
 }
 
 class PaymentOrder {
-  private firstCreationReply = true;
-
   constructor(private readonly state: PaymentState) {}
 
   registerHandlers(): void {
@@ -107,26 +105,7 @@ class PaymentOrder {
     setHandler(paymentRequestHash, () => state.requestHash);
     setHandler(pageFormQuery, () => state.pageForm);
     setHandler(paymentCallback, (callback) => this.onCallback(callback));
-    setHandler(
-      awaitPaymentCreation,
-      async () => {
-        const firstRequest = this.firstCreationReply;
-        this.firstCreationReply = false;
-        await condition(() => state.status !== 'creating');
-        return { view: paymentView(state), firstRequest, pageForm: state.pageForm };
-      },
-      {
-        validator: ({ requestHash }) => {
-          if (requestHash !== state.requestHash) {
-            throw ApplicationFailure.create({
-              type: REQUEST_CONFLICT,
-              nonRetryable: true,
-              message: `mrn ${state.mrn} already names a different pay-in request`,
-            });
-          }
-        },
-      },
-    );
+    answerCreationRequests(awaitPaymentCreation, state, 'pay-in', (firstRequest) => ({ view: paymentView(state), firstRequest, pageForm: state.pageForm }));
   }
 
   /** Step 1: sign and create at the platform (WebAPI mode) or prepare the signed form (page mode). */
@@ -192,13 +171,7 @@ class PaymentOrder {
     const decided = (): boolean => state.status !== 'pending';
     if (state.poll.attempts === 0) {
       const until = Math.min(Date.parse(state.createdAt) + state.timeouts.paymentCallbackMs, Date.parse(state.expiresAt));
-      const waitMs = until - Date.now();
-      if (waitMs > 0) {
-        this.refreshDetails(`waiting for the platform's callback until ${clock(until)}`);
-        await condition(decided, waitMs, { summary: `wait for callback until ${clock(until)}` });
-      }
-      if (decided()) return 'decided';
-      record(state.timeline, new Date(), 'no callback yet', 'asking the platform');
+      if (await awaitCallback(state, until, decided, (text) => this.refreshDetails(text))) return 'decided';
     }
     const end = await pollUntilDecided({
       poll: state.poll,

@@ -34,12 +34,12 @@ import { formatDuration } from '../config/duration';
 import { historyIsLong } from './shared/history';
 import { maskAccountNumber, maskName } from './shared/masking';
 import { deliverMerchantEvents, enqueueEvent, newEventId, outboxEmpty } from './shared/notifier';
-import { REQUEST_CONFLICT, type PayoutCallbackSignal, type PlatformAnswer } from './shared/order-types';
+import type { PayoutCallbackSignal, PlatformAnswer } from './shared/order-types';
 import { describeAnswer, noAnswer } from './shared/platform-answer';
+import { answerCreationRequests, awaitCallback } from './shared/order-steps';
 import { pollUntilDecided } from './shared/poller';
 import { publishSearchAttributes } from './shared/search';
 import { canMovePayout, type PayoutStatus } from './shared/status';
-import { clock } from './shared/time';
 import { record } from './shared/timeline';
 
 const PAYOUT_STATUS_LABELS = ['pending', 'paid out', 'failed'] as const;
@@ -106,8 +106,6 @@ function initialState(input: PayoutWorkflowInput): PayoutState {
 }
 
 class PayoutOrder {
-  private firstCreationReply = true;
-
   constructor(private readonly state: PayoutState) {}
 
   registerHandlers(): void {
@@ -115,22 +113,7 @@ class PayoutOrder {
     setHandler(payoutStatus, () => payoutView(state));
     setHandler(payoutRequestHash, () => state.requestHash);
     setHandler(payoutCallback, (callback) => this.onCallback(callback));
-    setHandler(
-      awaitPayoutCreation,
-      async () => {
-        const firstRequest = this.firstCreationReply;
-        this.firstCreationReply = false;
-        await condition(() => state.status !== 'creating');
-        return { view: payoutView(state), firstRequest };
-      },
-      {
-        validator: ({ requestHash }) => {
-          if (requestHash !== state.requestHash) {
-            throw ApplicationFailure.create({ type: REQUEST_CONFLICT, nonRetryable: true, message: `mrn ${state.mrn} already names a different payout request` });
-          }
-        },
-      },
-    );
+    answerCreationRequests(awaitPayoutCreation, state, 'payout', (firstRequest) => ({ view: payoutView(state), firstRequest }));
     setHandler(
       recheckPayout,
       async ({ reason }) => {
@@ -196,13 +179,7 @@ class PayoutOrder {
     const decided = (): boolean => state.status !== 'pending';
     if (state.poll.attempts === 0) {
       const until = Date.parse(state.createdAt) + state.timeouts.payoutCallbackMs;
-      const waitMs = until - Date.now();
-      if (waitMs > 0) {
-        this.refreshDetails(`waiting for the platform's callback until ${clock(until)}`);
-        await condition(decided, waitMs, { summary: `wait for callback until ${clock(until)}` });
-      }
-      if (decided()) return 'decided';
-      record(state.timeline, new Date(), 'no callback yet', 'asking the platform');
+      if (await awaitCallback(state, until, decided, (text) => this.refreshDetails(text))) return 'decided';
     }
     const end = await pollUntilDecided({
       poll: state.poll,
