@@ -14,7 +14,9 @@ const ACCOUNT_NAME = '张三丰';
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem({}, { balanceFen: BALANCE_FEN });
+  // CREATE_WAIT generous (POST answers as soon as the platform does); the callback wait long enough
+  // that an operator test can act before the workflow's first query.
+  system = await startTestSystem({ CREATE_WAIT: '10s', PAYOUT_CALLBACK_TIMEOUT: '4s' }, { balanceFen: BALANCE_FEN });
 });
 
 afterAll(async () => {
