@@ -118,6 +118,9 @@ class PaymentOrder {
       startToCloseTimeout: '2m',
       scheduleToCloseTimeout: untilExpiry,
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+      // Retries wait on durable timers, not inside the workflow task: queries (GET) stay answerable
+      // while the platform is down.
+      localRetryThreshold: '1s',
     });
     this.refreshDetails('creating the order at the platform');
     let result;

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { fenToDecimal, fenToWholeYuan } from '../../gateway/amount';
 import { AmountFen, AmountMismatch, ChannelId, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../workflows/search-attributes';
 import { badRequest, temporalUnavailable } from '../errors';
@@ -52,22 +52,22 @@ export async function listOrders(client: Client, kind: 'payment' | 'payout', fil
       pageSize: filter.pageSize ?? 20,
       ...(nextPageToken === undefined ? {} : { nextPageToken }),
     });
-    const infos = await Promise.all(
-      (response.executions ?? []).map((raw) => executionInfoFromRaw(raw, client.workflow.options.loadedDataConverter, raw, client.options.namespace)),
-    );
     const token = response.nextPageToken;
     return {
-      items: infos.map((info) => {
-        const attributes = info.typedSearchAttributes;
+      // Only search attributes and times: they are never encrypted, so a list never needs a key
+      // (an order whose payloads were sealed with a retired key still lists).
+      items: (response.executions ?? []).map((execution) => {
+        const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+        const workflowId = execution.execution?.workflowId ?? '';
         const amountFen = attributes.get(AmountFen) ?? 0;
         const item: OrderListItem = {
-          mrn: attributes.get(Mrn) ?? info.workflowId.replace(/^(payment|payout)-/, ''),
+          mrn: attributes.get(Mrn) ?? workflowId.replace(/^(payment|payout)-/, ''),
           status: attributes.get(OrderStatus) ?? 'unknown',
           amount: kind === 'payment' ? fenToDecimal(amountFen) : fenToWholeYuan(amountFen),
           amountMismatch: attributes.get(AmountMismatch) ?? false,
           needsAttention: attributes.get(NeedsAttention) ?? false,
-          createdAt: info.startTime.toISOString(),
-          closedAt: info.closeTime?.toISOString() ?? null,
+          createdAt: timestampToIso(execution.startTime) ?? '',
+          closedAt: timestampToIso(execution.closeTime),
         };
         if (kind === 'payment') {
           item.channelId = attributes.get(ChannelId) ?? 0;
@@ -98,4 +98,10 @@ export function visibilityQuery(kind: 'payment' | 'payout', filter: OrderFilter)
   if (filter.createdTo !== undefined) clauses.push(`StartTime < ${quote(filter.createdTo)}`);
   // Visibility lists newest first by default (ORDER BY is not supported by every store).
   return clauses.join(' AND ');
+}
+
+function timestampToIso(timestamp: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined): string | null {
+  if (timestamp?.seconds === undefined || timestamp.seconds === null) return null;
+  const ms = Number(timestamp.seconds.toString()) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1_000_000);
+  return new Date(ms).toISOString();
 }
