@@ -116,7 +116,8 @@ export class CallbackReceiver {
     return this.received.filter((r) => r.path === path);
   }
 
-  async waitFor(count: number, timeoutMs = 3000): Promise<ReceivedCallback[]> {
+  // Generous: on a loaded 2-core CI machine a first delivery can take seconds.
+  async waitFor(count: number, timeoutMs = 15_000): Promise<ReceivedCallback[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length < count) {
       if (Date.now() > deadline) throw new Error(`expected ${count} callbacks, got ${this.received.length}`);
