@@ -1,0 +1,53 @@
+/**
+ * Scenario A: pay-ins through our real HTTP API (POST /v1/payments, Update-with-Start), settled by
+ * the sandbox's immediate callback to POST /callbacks/payments. The benchmark observes completion
+ * with its own Temporal client (`handle.result()`): that is the bench watching, not the API polling.
+ */
+import type { Client } from '@temporalio/client';
+import { Agent, request } from 'undici';
+import { paymentWorkflowId, type PaymentState } from '../src/workflows/payment-definitions';
+import { failed, type OrderRunner, type OrderSample } from './run';
+
+export interface OrchestratorTarget {
+  apiUrl: string;
+  apiToken: string;
+  /** A client with the system's data converter (results are encrypted). */
+  observer: Client;
+  concurrency: number;
+}
+
+export const ORDER_AMOUNT = '88.80';
+export const ORDER_AMOUNT_FEN = 8880;
+export const ORDER_CHANNEL = 2;
+export const RETURN_URL = 'https://shop.example.com/paid';
+
+/** Our API's client side: `runner(prefix)` runs orders named prefix0, prefix1, … */
+export function orchestratorClient(target: OrchestratorTarget): { runner(mrnPrefix: string): OrderRunner; close(): Promise<void> } {
+  const dispatcher = new Agent({ connections: target.concurrency, keepAliveTimeout: 30_000 });
+  const headers = { authorization: `Bearer ${target.apiToken}`, 'content-type': 'application/json' };
+
+  const runner = (mrnPrefix: string): OrderRunner => async (index) => {
+    const mrn = `${mrnPrefix}${index}`;
+    const workflowId = paymentWorkflowId(mrn);
+    const body = JSON.stringify({ mrn, amount: ORDER_AMOUNT, channelId: ORDER_CHANNEL, returnUrl: RETURN_URL });
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    let partial: Partial<OrderSample> = {};
+    try {
+      const response = await request(`${target.apiUrl}/v1/payments`, { method: 'POST', dispatcher, headers, body });
+      const text = await response.body.text();
+      if (response.statusCode !== 201) throw new Error(`POST /v1/payments answered ${response.statusCode}: ${text.slice(0, 200)}`);
+      const created = JSON.parse(text) as { payUrl?: unknown };
+      if (typeof created.payUrl !== 'string') throw new Error(`201 without a payUrl: ${text.slice(0, 200)}`);
+      const t1 = performance.now();
+      partial = { payUrlMs: t1 - t0, payUrlAt: Date.now() };
+      const final = (await target.observer.workflow.getHandle(workflowId).result()) as PaymentState;
+      if (final.status !== 'succeeded') throw new Error(`workflow ended ${final.status}`);
+      const t2 = performance.now();
+      return { mrn, workflowId, startedAt, payUrlMs: t1 - t0, payUrlAt: partial.payUrlAt ?? null, completedMs: t2 - t0, completedAt: Date.now() };
+    } catch (error) {
+      return failed({ mrn, workflowId, startedAt, ...partial }, error);
+    }
+  };
+  return { runner, close: () => dispatcher.close() };
+}
