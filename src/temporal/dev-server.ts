@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -28,7 +28,13 @@ export interface DevServerOptions {
   searchAttributes?: Readonly<Record<string, SearchAttributeTypeName>>;
   /** Remote codec endpoint the UI uses to decode payloads. */
   uiCodecEndpoint?: string;
-  /** Extra dynamic config, value as JSON (`{ 'frontend.enableUpdateWorkflowExecution': true }`). */
+  /**
+   * Extra dynamic config, value as JSON (`{ 'frontend.enableUpdateWorkflowExecution': true }`).
+   * On a new database the search-attribute cache is on, as on a production server (start-dev turns
+   * it off so that attributes created at run time are usable at once, at the price of reading
+   * them from SQLite on every start, upsert and describe); set
+   * `system.forceSearchAttributesCacheRefreshOnRead` to choose yourself.
+   */
   dynamicConfig?: Readonly<Record<string, unknown>>;
   /** Server log level. Default "warn". */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'never';
@@ -53,6 +59,9 @@ export interface DevServer {
 
 const OUTPUT_TAIL_LINES = 40;
 
+/** Dynamic config key: true makes every use of a search attribute read them from the database. */
+const SEARCH_ATTRIBUTE_CACHE_OFF = 'system.forceSearchAttributesCacheRefreshOnRead';
+
 /**
  * Starts `temporal server start-dev` as a child process and resolves once its namespace answers.
  * Unlike the SDK's TestWorkflowEnvironment.createLocal (5 s readiness wait) it waits as long as told,
@@ -76,8 +85,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         '(another Temporal server running?). Stop it, or choose other ports.',
     );
   }
+  // A new database gets every search attribute from the command line before anything runs, so the
+  // server may cache them. On an existing one ensureSearchAttributes may add some after the start,
+  // which a cache would refuse for a while: there start-dev's default (no cache) stays.
+  const freshDatabase = options.dbFilename === undefined || !existsSync(resolve(options.dbFilename));
   if (options.dbFilename !== undefined) mkdirSync(dirname(resolve(options.dbFilename)), { recursive: true });
-  const args = devServerArgs({ ...options, ip, port, headless, uiPort, namespace, searchAttributes });
+  const dynamicConfig = freshDatabase ? { [SEARCH_ATTRIBUTE_CACHE_OFF]: false, ...options.dynamicConfig } : options.dynamicConfig;
+  const args = devServerArgs({ ...options, dynamicConfig, ip, port, headless, uiPort, namespace, searchAttributes });
 
   const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];

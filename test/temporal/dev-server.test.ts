@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { findFreePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { devServerAddress, uniqueName } from '../helpers/temporal';
 
@@ -54,6 +55,12 @@ test('a restart on the same database keeps workflows and registers search attrib
   expect(await customSearchAttributes(second)).toMatchObject({ SmokeKind: 2, SmokeCount: 3 });
   const again = await Connection.connect({ address: second.address });
   const description = await new Client({ connection: again }).workflow.getHandle(workflowId).describe();
+  // The attribute added on this restart is usable at once (no search-attribute cache on a database that existed).
+  await new Client({ connection: again }).workflow.start('notRunByAnyWorker', {
+    taskQueue: uniqueName('nobody'),
+    workflowId: uniqueName('counted'),
+    typedSearchAttributes: [{ key: defineSearchAttributeKey('SmokeCount', 'INT'), value: 1 }],
+  });
   await again.close();
   expect(description.status.name).toBe('RUNNING');
   expect(second.uiUrl).toBe(`http://127.0.0.1:${uiPort}`);
