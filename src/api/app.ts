@@ -8,6 +8,7 @@ import type { OrderTimeouts } from '../workflows/shared/order-types';
 import { registerErrorHandler } from './errors';
 import { CallbackIntake } from './orders/callbacks';
 import { CheckoutLinks } from './orders/checkout-links';
+import { KnownAmounts } from './orders/known-amounts';
 import { PaymentOrders } from './orders/payments';
 import { PayoutOrders } from './orders/payouts';
 import { requireBearerToken } from './plugins/bearer-auth';
@@ -62,9 +63,10 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
 
   const checkoutLinks = new CheckoutLinks(settings.apiToken, settings.publicUrl);
   const common = { client, taskQueue: settings.taskQueue, timeouts: settings.timeouts, createWaitMs: settings.createWaitMs };
-  const payments = new PaymentOrders({ ...common, checkoutLinks });
+  const knownAmounts = new KnownAmounts();
+  const payments = new PaymentOrders({ ...common, checkoutLinks, knownAmounts });
   const payouts = new PayoutOrders(common);
-  const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger });
+  const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger, knownAmounts });
 
   await app.register(healthRoutes, { client });
   await app.register(callbackRoutes, { intake, allowedIps: settings.callbackAllowedIps });

@@ -92,14 +92,16 @@ describe('callbacks', () => {
     const settled = await waitForOrder(system, 'payments', mrn, (v) => v.status === 'succeeded', 'succeeded after the re-sent callback');
     expect(settled).toMatchObject({ paidAmount: '99.50', paidAmountKnown: true, amountMismatch: true, late: false });
     const events = (settled.timeline as { event: string; detail?: string }[]).map((e) => `${e.event}: ${e.detail ?? ''}`);
-    // The query is in the timeline before the callback that settled it. (Its detail is normally "paid; waiting
-    // for the re-sent callback", but on a loaded machine our client may give up on the answer after the
-    // platform has already re-sent: the platform's request log below is the proof that the query asked for it.)
-    const query = events.findIndex((e) => /^platform query: /.test(e));
+    // Both the query and the callback are in the timeline. The platform re-sends the callback while it answers
+    // the query, so either may reach the workflow first: the query then reads "platform query: paid; waiting
+    // for the re-sent callback" before the callback, or "platform query after decision" after it. (On a loaded
+    // machine our client may even give up on the answer after the platform has re-sent.) The platform's
+    // request log below is the proof that the query asked for the callback.
+    const query = events.findIndex((e) => /^platform query( after decision)?: /.test(e));
     const callback = events.findIndex((e) => /^callback: paid/.test(e));
     expect(events).toContainEqual(expect.stringMatching(/^no callback yet/));
     expect(query).toBeGreaterThan(-1);
-    expect(callback).toBeGreaterThan(query);
+    expect(callback).toBeGreaterThan(-1);
 
     // At the platform: the first delivery dropped; a query asked for the callback again; the re-sent one was received.
     const queries = (await control.requests({ kind: 'payment', mrn })).filter((r) => r.operation === 'query');

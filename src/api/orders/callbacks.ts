@@ -9,6 +9,7 @@ import { AmountFen, ChannelId, LateCallback, Mrn, NeedsAttention, OrderKind, Ord
 import type { PaymentCallbackSignal, PayoutCallbackSignal } from '../../workflows/shared/order-types';
 import { unmatchedCallbackWorkflowId, type UnmatchedCallback } from '../../workflows/unmatched-callback';
 import { isNotFound, isUnavailable } from '../temporal-errors';
+import type { KnownAmounts } from './known-amounts';
 
 export interface CallbackIntakeDeps {
   client: Client;
@@ -16,6 +17,8 @@ export interface CallbackIntakeDeps {
   appKey: string;
   secret: string;
   log: FastifyBaseLogger;
+  /** Amounts of the orders this process started: their callbacks skip the describe. */
+  knownAmounts?: KnownAmounts;
 }
 
 /** What the platform hears back: only 200 + "success" stops its retries. */
@@ -93,6 +96,20 @@ export class CallbackIntake {
     const workflowId = kind === 'payment' ? paymentWorkflowId(mrn) : payoutWorkflowId(mrn);
     const handle = this.deps.client.workflow.getHandle(workflowId);
     try {
+      // Fast path for an order this process started: check the amount we know, signal at once. A
+      // closed run refuses the signal as not found; the describe below then knows what to do.
+      const knownAmountFen = this.deps.knownAmounts?.get(kind, mrn);
+      if (knownAmountFen !== undefined) {
+        const problem = amountProblem(knownAmountFen);
+        if (problem !== undefined) return this.refuse(kind, mrn, 400, problem);
+        try {
+          await this.signal(kind, handle, signal);
+          this.deps.log.info({ kind, mrn, outcome: 'signalled' }, 'callback accepted');
+          return SUCCESS;
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      }
       let description;
       try {
         description = await handle.describe();

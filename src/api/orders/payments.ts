@@ -17,6 +17,7 @@ import type { OrderTimeouts } from '../../workflows/shared/order-types';
 import { pageFormQuery } from '../../workflows/payment-definitions';
 import { notFound } from '../errors';
 import type { CheckoutLinks } from './checkout-links';
+import type { KnownAmounts } from './known-amounts';
 import { queryOrder } from './query-order';
 import { requestHash } from './request-hash';
 import { startOrder } from './start-order';
@@ -27,6 +28,8 @@ export interface PaymentOrdersDeps {
   timeouts: OrderTimeouts;
   createWaitMs: number;
   checkoutLinks: CheckoutLinks;
+  /** Filled with the amount of every pay-in this process has seen answer for this request. */
+  knownAmounts?: KnownAmounts;
 }
 
 export type PaymentAnswer = PaymentView & { checkoutUrl?: string; form?: PageForm };
@@ -86,6 +89,9 @@ export class PaymentOrders {
         `Payer name given: ${request.payer === undefined ? 'no' : 'yes'}`,
       ].join('\n\n'),
     });
+    // The order answered (its update validator compared request hashes) or was found closed with
+    // our request's hash: its amount is ours. "creating" proves nothing about whose order it is.
+    if (result.kind !== 'creating') deps.knownAmounts?.remember('payment', request.mrn, request.amountFen);
     switch (result.kind) {
       case 'creating':
         return { httpStatus: 202, body: { mrn: request.mrn, status: 'creating' } };
