@@ -25,7 +25,6 @@ export const E2E_ENV = {
 };
 
 /** Tests read JSON answers loosely, field by field, and assert on what they find. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JsonAnswer = any;
 
 export interface TestSystem extends RunningSystem {
