@@ -49,7 +49,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const state = input.resume ?? initialState(input);
   const order = new PaymentOrder(state);
   order.registerHandlers();
-  void deliverMerchantEvents(state, state.timeouts.notifyRetryForMs);
+  // No notifyUrl, nothing to send: no background loop (it costs workflow CPU on every task).
+  if (state.notifyUrl !== null) void deliverMerchantEvents(state, state.timeouts.notifyRetryForMs);
 
   if (state.status === 'creating') await order.createAtPlatform(input.request.payer);
   if (state.status === 'pending') {

@@ -60,7 +60,8 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const state = input.resume ?? initialState(input);
   const order = new PayoutOrder(state);
   order.registerHandlers();
-  void deliverMerchantEvents(state, state.timeouts.notifyRetryForMs);
+  // No notifyUrl, nothing to send: no background loop (it costs workflow CPU on every task).
+  if (state.notifyUrl !== null) void deliverMerchantEvents(state, state.timeouts.notifyRetryForMs);
 
   if (state.status === 'creating') await order.createAtPlatform(input);
   if (state.status === 'pending' && !state.foreignDuplicate) {
