@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /**
  * Custom search attributes of every order workflow: what operators filter on in the Temporal UI
@@ -24,3 +24,32 @@ export const ORDER_SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Int' 
   NeedsAttention: 'Bool',
   LateCallback: 'Bool',
 };
+
+export interface SearchableOrder {
+  kind: 'payment' | 'payout';
+  mrn: string;
+  status: string;
+  amountFen: number;
+  channelId?: number;
+  amountMismatch?: boolean;
+  needsAttention?: boolean;
+  late?: boolean;
+}
+
+/** An order's full set of search attributes, as a workflow (re)starts with them. */
+export function orderSearchAttributes(order: SearchableOrder): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: OrderKind, value: order.kind },
+    { key: OrderStatus, value: order.status },
+    { key: Mrn, value: order.mrn },
+    { key: AmountFen, value: order.amountFen },
+    { key: AmountMismatch, value: order.amountMismatch ?? false },
+    { key: NeedsAttention, value: order.needsAttention ?? false },
+  ];
+  if (order.kind === 'payment') {
+    pairs.push({ key: ChannelId, value: order.channelId ?? 0 }, { key: LateCallback, value: order.late ?? false });
+  } else {
+    pairs.push({ key: LateCallback, value: false });
+  }
+  return pairs;
+}

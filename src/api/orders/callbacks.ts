@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseDecimal, parseWholeYuan, safeEqual, verify, SIGNED_FIELDS, type MessageKind } from '../../gateway';
 import { paymentCallback, paymentWorkflowId, type PaymentState, type PaymentWorkflowInput } from '../../workflows/payment-definitions';
 import { payoutCallback, payoutWorkflowId, type PayoutState, type PayoutWorkflowInput } from '../../workflows/payout-definitions';
-import { AmountFen, ChannelId, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus, AmountMismatch } from '../../workflows/search-attributes';
+import { Mrn, NeedsAttention, OrderKind, orderSearchAttributes } from '../../workflows/search-attributes';
 import type { PaymentCallbackSignal, PayoutCallbackSignal } from '../../workflows/shared/order-types';
 import { unmatchedCallbackWorkflowId, type UnmatchedCallback } from '../../workflows/unmatched-callback';
 import { isNotFound, isUnavailable } from '../temporal-errors';
@@ -158,7 +157,15 @@ export class CallbackIntake {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
       workflowIdConflictPolicy: 'USE_EXISTING' as const,
       memo: { kind, amountFen: final.amountFen },
-      typedSearchAttributes: this.searchAttributes(kind, final),
+      typedSearchAttributes: orderSearchAttributes({
+        kind,
+        mrn: final.mrn,
+        status: final.status,
+        amountFen: final.amountFen,
+        amountMismatch: final.amountMismatch,
+        needsAttention: final.needsAttention,
+        ...('channelId' in final ? { channelId: final.channelId, late: final.late } : {}),
+      }),
     };
     if (kind === 'payment') {
       const state = final as PaymentState;
@@ -194,19 +201,6 @@ export class CallbackIntake {
     }
     this.deps.log.warn({ kind, mrn: final.mrn, was: final.status, outcome: 'restarted' }, 'callback after the order closed: order restarted');
     return SUCCESS;
-  }
-
-  private searchAttributes(kind: Kind, state: PaymentState | PayoutState): SearchAttributePair[] {
-    const pairs: SearchAttributePair[] = [
-      { key: OrderKind, value: kind },
-      { key: OrderStatus, value: state.status },
-      { key: Mrn, value: state.mrn },
-      { key: AmountFen, value: state.amountFen },
-      { key: AmountMismatch, value: state.amountMismatch },
-      { key: NeedsAttention, value: state.needsAttention },
-    ];
-    if ('channelId' in state) pairs.push({ key: ChannelId, value: state.channelId }, { key: LateCallback, value: state.late });
-    return pairs;
   }
 
   /** A verified callback for an mrn we never created: kept durably (a short workflow) for operators. */

@@ -12,7 +12,7 @@ import {
   type PaymentView,
   type PaymentWorkflowInput,
 } from '../../workflows/payment-definitions';
-import { AmountFen, AmountMismatch, ChannelId, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../workflows/search-attributes';
+import { orderSearchAttributes } from '../../workflows/search-attributes';
 import type { OrderTimeouts } from '../../workflows/shared/order-types';
 import { pageFormQuery } from '../../workflows/payment-definitions';
 import { notFound } from '../errors';
@@ -67,16 +67,7 @@ export class PaymentOrders {
       statusQuery: paymentStatus,
       requestHashQuery: paymentRequestHash,
       waitMs: deps.createWaitMs,
-      searchAttributes: [
-        { key: OrderKind, value: 'payment' },
-        { key: OrderStatus, value: 'creating' },
-        { key: Mrn, value: request.mrn },
-        { key: ChannelId, value: request.channelId },
-        { key: AmountFen, value: request.amountFen },
-        { key: AmountMismatch, value: false },
-        { key: NeedsAttention, value: false },
-        { key: LateCallback, value: false },
-      ],
+      searchAttributes: orderSearchAttributes({ kind: 'payment', mrn: request.mrn, status: 'creating', amountFen: request.amountFen, channelId: request.channelId }),
       memo: { kind: 'payment', amountFen: request.amountFen },
       staticSummary: `Pay-in ${amount} CNY · ${channelLabel(request.channelId)} (${request.channelId}) · mrn ${request.mrn}`,
       staticDetails: [

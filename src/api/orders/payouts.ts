@@ -17,7 +17,7 @@ import {
   type PayoutWorkflowInput,
   type ResolveRequest,
 } from '../../workflows/payout-definitions';
-import { AmountFen, AmountMismatch, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../workflows/search-attributes';
+import { orderSearchAttributes } from '../../workflows/search-attributes';
 import { maskAccountNumber } from '../../workflows/shared/masking';
 import type { OrderTimeouts } from '../../workflows/shared/order-types';
 import { badRequest, conflict, temporalUnavailable } from '../errors';
@@ -66,15 +66,7 @@ export class PayoutOrders {
       statusQuery: payoutStatus,
       requestHashQuery: payoutRequestHash,
       waitMs: deps.createWaitMs,
-      searchAttributes: [
-        { key: OrderKind, value: 'payout' },
-        { key: OrderStatus, value: 'creating' },
-        { key: Mrn, value: request.mrn },
-        { key: AmountFen, value: request.amountFen },
-        { key: AmountMismatch, value: false },
-        { key: NeedsAttention, value: false },
-        { key: LateCallback, value: false },
-      ],
+      searchAttributes: orderSearchAttributes({ kind: 'payout', mrn: request.mrn, status: 'creating', amountFen: request.amountFen }),
       memo: { kind: 'payout', amountFen: request.amountFen },
       staticSummary: `Payout ${amount} CNY → ${request.bankName} ${account} · mrn ${request.mrn}`,
       staticDetails: [
