@@ -43,6 +43,7 @@ import { canMovePayout, type PayoutStatus } from './shared/status';
 import { record } from './shared/timeline';
 
 const PAYOUT_STATUS_LABELS = ['pending', 'paid out', 'failed'] as const;
+const UNDECIDED_REASON = 'no decision after';
 
 const { createPayoutAtPlatform } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '2m',
@@ -191,8 +192,10 @@ class PayoutOrder {
       apply: (answer) => this.onPlatformAnswer(answer),
       beforeWait: () => {
         const undecidedFor = Date.now() - Date.parse(state.createdAt);
-        if (!state.needsAttention && undecidedFor >= state.timeouts.payoutAttentionAfterMs) {
-          this.raiseAttention(`no decision after ${formatDuration(undecidedFor)}`);
+        // Raised once, even when another reason (e.g. an amount mismatch) raised the flag before.
+        const alreadySaid = state.attentionReasons.some((reason) => reason.startsWith(UNDECIDED_REASON));
+        if (!alreadySaid && undecidedFor >= state.timeouts.payoutAttentionAfterMs) {
+          this.raiseAttention(`${UNDECIDED_REASON} ${formatDuration(undecidedFor)}`);
         }
         // Once an operator should look, keep asking at the slow rate only.
         if (state.needsAttention) state.poll.intervalMs = state.timeouts.pollIntervalMaxMs;

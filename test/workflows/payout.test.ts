@@ -629,6 +629,18 @@ describe('what the merchant and the operators see', () => {
     expect(platform.notifications).toEqual([expect.objectContaining({ type: 'payout.succeeded', amountMismatch: true, needsAttention: true })]);
   });
 
+  test('an amount mismatch raised attention first; a payout still undecided after PAYOUT_ATTENTION_AFTER adds that reason too', async () => {
+    const platform = new FakePlatform();
+    await withWorker(platform.activities(), async (taskQueue) => {
+      const handle = await start(taskQueue, payoutInput());
+      await handle.signal(payoutCallback, callback(49_900));
+      await env.sleep(26 * HOUR);
+      const view = await handle.query(payoutStatus);
+      expect(view).toMatchObject({ status: 'pending', needsAttention: true, amountMismatch: true });
+      expect(view.attentionReasons).toEqual([expect.stringContaining('callback amount'), expect.stringMatching(/^no decision after /)]);
+    });
+  });
+
   test('a success callback after the payout failed is recorded and flagged, never applied', async () => {
     const platform = new FakePlatform();
     platform.queryPayout = () => Promise.resolve({ kind: 'status', status: 2 });
