@@ -1,5 +1,5 @@
 import { verify } from '../../src/gateway';
-import { CallbackReceiver, FAST_SCHEDULE_MS, paymentInput, payoutInput, startTestSandbox, type TestSandbox } from './helpers';
+import { CallbackReceiver, FAST_SCHEDULE_MS, paymentInput, payoutInput, startTestSandbox, type TestSandbox, useSandboxWithReceiver } from './helpers';
 
 const settle = (ms = 150) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -8,17 +8,9 @@ describe('sandbox callbacks', () => {
   let sandbox: TestSandbox;
   let receiver: CallbackReceiver;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    receiver = await new CallbackReceiver(sandbox.secret).start();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-    await receiver.close();
-  });
-  beforeEach(async () => {
-    await sandbox.control.reset();
-    receiver.reset();
+  useSandboxWithReceiver((started, listening) => {
+    sandbox = started;
+    receiver = listening;
   });
 
   async function paidPayment(amountFen?: number) {

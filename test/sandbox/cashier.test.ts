@@ -1,22 +1,14 @@
 import { verify } from '../../src/gateway';
-import { CallbackReceiver, paymentInput, payoutInput, postForm, readForm, send, startTestSandbox, type TestSandbox } from './helpers';
+import { CallbackReceiver, paymentInput, payoutInput, postForm, readForm, send, type TestSandbox, useSandboxWithReceiver } from './helpers';
 
 /** The pages a person clicks through, posted as a browser posts them, with a real merchant callback receiver. */
 describe('sandbox cashier page', () => {
   let sandbox: TestSandbox;
   let receiver: CallbackReceiver;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    receiver = await new CallbackReceiver(sandbox.secret).start();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-    await receiver.close();
-  });
-  beforeEach(async () => {
-    await sandbox.control.reset();
-    receiver.reset();
+  useSandboxWithReceiver((started, listening) => {
+    sandbox = started;
+    receiver = listening;
   });
 
   async function openCashier(overrides: Parameters<typeof paymentInput>[1] = {}) {
@@ -167,17 +159,9 @@ describe('sandbox payout operator page', () => {
   let sandbox: TestSandbox;
   let receiver: CallbackReceiver;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    receiver = await new CallbackReceiver(sandbox.secret).start();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-    await receiver.close();
-  });
-  beforeEach(async () => {
-    await sandbox.control.reset();
-    receiver.reset();
+  useSandboxWithReceiver((started, listening) => {
+    sandbox = started;
+    receiver = listening;
   });
 
   async function operatorForm(mrn: string) {

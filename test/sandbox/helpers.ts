@@ -209,3 +209,25 @@ export async function eventually<T>(probe: () => T | Promise<T>, check: (value: 
 /** Jest's asymmetric matchers are typed `any`; these name what they stand for. */
 export const matching = (pattern: RegExp): string => expect.stringMatching(pattern) as string;
 export const anyString = (): string => expect.any(String) as string;
+
+/**
+ * One sandbox and one merchant callback receiver for a describe block: started once, reset before
+ * each test, closed after the block. `use` hands them to the block's variables.
+ */
+export function useSandboxWithReceiver(use: (sandbox: TestSandbox, receiver: CallbackReceiver) => void): void {
+  let sandbox: TestSandbox | undefined;
+  let receiver: CallbackReceiver | undefined;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    receiver = await new CallbackReceiver(sandbox.secret).start();
+    use(sandbox, receiver);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await receiver?.close();
+  });
+  beforeEach(async () => {
+    await sandbox?.control.reset();
+    receiver?.reset();
+  });
+}

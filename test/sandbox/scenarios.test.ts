@@ -1,5 +1,5 @@
 import { SandboxControlError } from '../../src/sandbox';
-import { CallbackReceiver, paymentInput, payoutInput, postForm, readForm, send, startTestSandbox, type TestSandbox } from './helpers';
+import { CallbackReceiver, paymentInput, payoutInput, postForm, readForm, send, startTestSandbox, type TestSandbox, useSandboxWithReceiver } from './helpers';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -7,17 +7,9 @@ describe('sandbox scenario controls', () => {
   let sandbox: TestSandbox;
   let receiver: CallbackReceiver;
 
-  beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    receiver = await new CallbackReceiver(sandbox.secret).start();
-  });
-  afterAll(async () => {
-    await sandbox.close();
-    await receiver.close();
-  });
-  beforeEach(async () => {
-    await sandbox.control.reset();
-    receiver.reset();
+  useSandboxWithReceiver((started, listening) => {
+    sandbox = started;
+    receiver = listening;
   });
 
   describe('settle through the control API', () => {
