@@ -7,7 +7,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -26,9 +25,9 @@ import {
   type PaymentWorkflowInput,
 } from './payment-definitions';
 import { historyIsLong } from './shared/history';
-import { deliverMerchantEvents, enqueueEvent, newEventId, outboxEmpty } from './shared/notifier';
+import { enqueueEvent, startMerchantNotifier, newEventId, outboxEmpty } from './shared/notifier';
 import type { PaymentCallbackSignal, PlatformAnswer } from './shared/order-types';
-import { describeAnswer, noAnswer } from './shared/platform-answer';
+import { describeAnswer, noAnswer, queryPaymentAtPlatform } from './shared/platform-answer';
 import { answerCreationRequests, awaitCallback } from './shared/order-steps';
 import { pollUntilDecided } from './shared/poller';
 import { publishSearchAttributes } from './shared/search';
@@ -38,19 +37,12 @@ import { record } from './shared/timeline';
 
 const PAYMENT_STATUS_LABELS = ['waiting for the payer', 'paid', 'failed'] as const;
 
-const { queryPaymentAtPlatform } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '2m',
-  // A failed query is just "no answer this time": the poll loop asks again later.
-  retry: { maximumAttempts: 2, initialInterval: '2s' },
-});
-
 /** Returns the final state: a callback arriving after the run closed restarts from it. */
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentState> {
   const state = input.resume ?? initialState(input);
   const order = new PaymentOrder(state);
   order.registerHandlers();
-  // No notifyUrl, nothing to send: no background loop (it costs workflow CPU on every task).
-  if (state.notifyUrl !== null) void deliverMerchantEvents(state, state.timeouts.notifyRetryForMs);
+  startMerchantNotifier(state, state.timeouts.notifyRetryForMs);
 
   if (state.status === 'creating') await order.createAtPlatform(input.request.payer);
   if (state.status === 'pending') {

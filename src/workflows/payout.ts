@@ -33,9 +33,9 @@ import {
 import { formatDuration } from '../config/duration';
 import { historyIsLong } from './shared/history';
 import { maskAccountNumber, maskName } from './shared/masking';
-import { deliverMerchantEvents, enqueueEvent, newEventId, outboxEmpty } from './shared/notifier';
+import { enqueueEvent, startMerchantNotifier, newEventId, outboxEmpty } from './shared/notifier';
 import type { PayoutCallbackSignal, PlatformAnswer } from './shared/order-types';
-import { describeAnswer, noAnswer } from './shared/platform-answer';
+import { describeAnswer, noAnswer, queryPayoutAtPlatform } from './shared/platform-answer';
 import { answerCreationRequests, awaitCallback } from './shared/order-steps';
 import { pollUntilDecided } from './shared/poller';
 import { publishSearchAttributes } from './shared/search';
@@ -51,18 +51,12 @@ const { createPayoutAtPlatform } = proxyActivities<OrderActivities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
 
-const { queryPayoutAtPlatform } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 2, initialInterval: '2s' },
-});
-
 /** Returns the final state: a callback arriving after the run closed restarts from it. */
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutState> {
   const state = input.resume ?? initialState(input);
   const order = new PayoutOrder(state);
   order.registerHandlers();
-  // No notifyUrl, nothing to send: no background loop (it costs workflow CPU on every task).
-  if (state.notifyUrl !== null) void deliverMerchantEvents(state, state.timeouts.notifyRetryForMs);
+  startMerchantNotifier(state, state.timeouts.notifyRetryForMs);
 
   if (state.status === 'creating') await order.createAtPlatform(input);
   if (state.status === 'pending' && !state.foreignDuplicate) {

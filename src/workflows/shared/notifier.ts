@@ -19,6 +19,11 @@ export interface NotifierState {
   timeline: TimelineEntry[];
 }
 
+/** Starts the delivery loop for the life of the run; without a notifyUrl there is nothing to send and no loop. */
+export function startMerchantNotifier(state: NotifierState, retryForMs: number): void {
+  if (state.notifyUrl !== null) void deliverMerchantEvents(state, retryForMs);
+}
+
 /** Queues a merchant event; `deliverMerchantEvents` sends it. Nothing is queued without a notifyUrl. */
 export function enqueueEvent(state: NotifierState, event: MerchantEvent): void {
   if (state.notifyUrl === null) return;

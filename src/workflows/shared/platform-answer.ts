@@ -1,4 +1,5 @@
-import { ActivityFailure } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import type { OrderActivities } from '../../activities/types';
 import type { PlatformAnswer } from './order-types';
 
 /** How an answer reads in the timeline: `labels` name statuses 0, 1 and 2 for the order kind. */
@@ -20,3 +21,9 @@ export function noAnswer(error: unknown): PlatformAnswer {
   const reason = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : String(error);
   return { kind: 'unavailable', reason };
 }
+
+/** The platform's query endpoints. A failed query is just "no answer this time": the poll loop asks again later. */
+export const { queryPaymentAtPlatform, queryPayoutAtPlatform } = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 2, initialInterval: '2s' },
+});
