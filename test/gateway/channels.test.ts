@@ -1,6 +1,6 @@
 import { CHANNEL_IDS, CHANNELS, channelById, channelLabel } from '../../src/gateway';
 
-/** The platform document's channel table (支付通道), with PROTOCOL.md's English names. */
+/** The platform document's channel table (支付通道), with the English names of docs/protocol.md. */
 const TABLE: [number, string, string][] = [
   [1, '微信', 'WeChat Pay'],
   [2, '支付宝', 'Alipay'],
