@@ -16,6 +16,7 @@ import { encryptingDataConverter, parseCodecKeys } from '../src/codec';
 import { loadConfig } from '../src/config';
 import { startSystem } from '../src/system';
 import { temporalCliPath } from '../src/temporal/binaries';
+import { temporalConnectionOptions } from '../src/temporal/connection-options';
 import { findFreePort, startDevServer } from '../src/temporal/dev-server';
 import { startNaive, naiveRunner } from './naive';
 import { orchestratorClient } from './orchestrator';
@@ -76,16 +77,25 @@ async function main(): Promise<number> {
     const tag = randomBytes(3).toString('hex');
 
     const executable = cliPath();
-    say(`starting a headless dev server (${relative(ROOT, executable) || executable})`);
-    const devServer = await startDevServer({
-      executable,
-      port: await findFreePort(),
-      headless: true,
-      dbFilename: join(tmp, 'temporal.sqlite'),
-      logLevel: 'error',
-      dynamicConfig: { 'system.forceSearchAttributesCacheRefreshOnRead': options.saCache === 'off' },
-    });
-    stack.push(() => devServer.stop());
+    let devServer: { address: string; namespace: string; process: { pid?: number } };
+    if (options.temporalAddress !== undefined) {
+      // An existing cluster: its server's CPU is not ours to read (the table shows NaN for it).
+      say(`using the Temporal cluster at ${options.temporalAddress}, namespace ${options.temporalNamespace}`);
+      devServer = { address: options.temporalAddress, namespace: options.temporalNamespace, process: {} };
+    } else {
+      say(`starting a headless dev server (${relative(ROOT, executable) || executable})`);
+      const started = await startDevServer({
+        executable,
+        port: await findFreePort(),
+        headless: true,
+        dbFilename: join(tmp, 'temporal.sqlite'),
+        logLevel: 'error',
+        dynamicConfig: { 'system.forceSearchAttributesCacheRefreshOnRead': options.saCache === 'off' },
+      });
+      stack.push(() => started.stop());
+      devServer = started;
+    }
+    const temporalConnection = temporalConnectionOptions(process.env, devServer.address);
 
     say('bundling workflow code (ours and the naive one)');
     const [orchestratorBundle, naiveBundle] = await Promise.all([bundle(require.resolve('../src/workflows')), bundle(require.resolve('./naive-workflow'))]);
@@ -114,7 +124,7 @@ async function main(): Promise<number> {
     await sandbox.control.setAutoSettle({ kind: 'payment', outcome: 'paid', afterMs: 0 });
 
     // The bench's eyes: its own connection, used only to await results and read histories.
-    const observerConnection = await Connection.connect({ address: devServer.address });
+    const observerConnection = await Connection.connect(temporalConnection);
     stack.push(() => observerConnection.close());
     const ring = parseCodecKeys(codecKeys);
     if (!ring.ok) throw new Error(ring.problems.join('; '));
@@ -122,7 +132,7 @@ async function main(): Promise<number> {
     const observeNaive = new Client({ connection: observerConnection, namespace: devServer.namespace });
 
     // The naive application's own connection (start, query, signal), like our API's.
-    const naiveConnection = await Connection.connect({ address: devServer.address });
+    const naiveConnection = await Connection.connect(temporalConnection);
     stack.push(() => naiveConnection.close());
     const naiveClient = new Client({ connection: naiveConnection, namespace: devServer.namespace });
     const naiveQueue = `bench-naive-${tag}`;
@@ -137,6 +147,10 @@ async function main(): Promise<number> {
     stack.push(() => naive.stop());
 
     const machine = machineFacts(executable);
+    if (options.temporalAddress !== undefined) {
+      const info = await observerConnection.workflowService.getSystemInfo({});
+      machine.temporal = `Temporal cluster at ${options.temporalAddress} (server ${info.serverVersion ?? 'unknown'}, namespace ${options.temporalNamespace})`;
+    }
     const ours = orchestratorClient({ apiUrl: system.apiUrl, apiToken: system.apiToken, observer: observeOurs, concurrency: options.concurrency });
     stack.push(() => ours.close());
     const runners: Record<ScenarioName, (phase: string) => OrderRunner> = {
@@ -273,7 +287,9 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
   const notes = [
     `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, ${machine.temporal}; load average (1/5/15 min) at start ${machine.loadAverage.join(' ')}, at end ${machine.loadAverageAtEnd.join(' ')}`,
     `run: ${options.orders} orders per scenario in ${options.rounds} alternating rounds, ${options.concurrency} in flight (closed loop), ${options.warmup} warm-up orders each, naive payUrl poll every ${options.pollMs} ms`,
-    `dev server: search-attribute cache ${options.saCache === 'on' ? 'on (as in production; --sa-cache=off for start-dev as shipped)' : "off (start-dev as shipped: search attributes are read from SQLite on every start, upsert and describe)"}`,
+    options.temporalAddress !== undefined
+      ? `Temporal: the cluster at ${options.temporalAddress} (its server's CPU is not measured: NaN above)`
+      : `dev server: search-attribute cache ${options.saCache === 'on' ? 'on (as in production; --sa-cache=off for start-dev as shipped)' : "off (start-dev as shipped: search attributes are read from SQLite on every start, upsert and describe)"}`,
     ...(naive?.queriesPerOrder === undefined ? [] : [`naive: ${fixed(naive.queriesPerOrder, 2)} payUrl queries per order; callback receiver errors: ${naiveErrors}`]),
     ...figures.flatMap((f) => (f.failed > 0 ? [`${f.name}: ${f.failed} failed, e.g. ${f.errors.join(' | ')}`] : [])),
     ...figures.flatMap((f) =>

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { GatewayConfig } from '../src/config';
 import { GatewayClient, parseDecimal, safeEqual, verify } from '../src/gateway';
+import { temporalConnectionOptions } from '../src/temporal/connection-options';
 import { naivePaid, naivePayUrl, naiveWorkflowId, type NaiveActivities, type NaiveOrderInput, type NaiveOrderResult } from './naive-definitions';
 import { naivePaymentWorkflow } from './naive-workflow';
 import { ORDER_AMOUNT_FEN, ORDER_CHANNEL, RETURN_URL } from './orchestrator';
@@ -70,7 +71,7 @@ export async function startNaive(options: {
 
     const gateway = new GatewayClient({ baseUrl: options.gateway.url, appKey: options.gateway.appKey, secret: options.gateway.secret, timeoutMs: options.gateway.timeoutMs });
     stack.push(() => gateway.close());
-    const connection = await NativeConnection.connect({ address: options.temporalAddress });
+    const connection = await NativeConnection.connect(temporalConnectionOptions(process.env, options.temporalAddress));
     stack.push(() => connection.close());
     // Default worker options, as a straightforward implementation would have them.
     const worker = await Worker.create({

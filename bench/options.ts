@@ -32,13 +32,20 @@ export interface BenchOptions {
   logLevel: string;
   /** Where the JSON figures go. */
   outDir: string;
+  /**
+   * An existing Temporal frontend (a cluster, e.g. `npm run cluster -- up --api 0 --workers 0`)
+   * instead of a dev server of the bench's own; TEMPORAL_TLS_* / TEMPORAL_API_KEY secure the connection.
+   */
+  temporalAddress: string | undefined;
+  /** Its namespace (with the order search attributes registered). */
+  temporalNamespace: string;
 }
 
 const USAGE = `npm run bench -- [--orders=N] [--concurrency=C] [--warmup=W] [--rounds=R] [--poll-ms=MS]
                      [--scenarios=orchestrator,naive] [--sa-cache=on|off] [--order-timeout-ms=MS] [--log-level=warn]
-                     [--out-dir=artifacts/bench]
+                     [--out-dir=artifacts/bench] [--temporal-address=HOST:PORT [--temporal-namespace=default]]
   (or BENCH_ORDERS, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_ROUNDS, BENCH_POLL_MS, BENCH_SCENARIOS, BENCH_SA_CACHE,
-   BENCH_ORDER_TIMEOUT_MS, BENCH_LOG_LEVEL, BENCH_OUT_DIR)`;
+   BENCH_ORDER_TIMEOUT_MS, BENCH_LOG_LEVEL, BENCH_OUT_DIR, BENCH_TEMPORAL_ADDRESS, BENCH_TEMPORAL_NAMESPACE)`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -49,6 +56,12 @@ export class UsageError extends Error {
 
 function saCache(text: string): 'on' | 'off' {
   if (text !== 'on' && text !== 'off') throw new UsageError(`sa-cache=${text}: say on or off`);
+  return text;
+}
+
+function temporalAddress(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[^\s:]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/.test(text)) throw new UsageError(`temporal-address=${text} is not HOST:PORT`);
   return text;
 }
 
@@ -65,7 +78,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     if (match === null) throw new UsageError(`unknown argument ${arg}`);
     given.set(match[1], match[2]);
   }
-  const known = ['orders', 'concurrency', 'warmup', 'rounds', 'poll-ms', 'scenarios', 'sa-cache', 'order-timeout-ms', 'log-level', 'out-dir'];
+  const known = ['orders', 'concurrency', 'warmup', 'rounds', 'poll-ms', 'scenarios', 'sa-cache', 'order-timeout-ms', 'log-level', 'out-dir', 'temporal-address', 'temporal-namespace'];
   for (const name of given.keys()) if (!known.includes(name)) throw new UsageError(`unknown setting ${name}`);
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -90,5 +103,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     orderTimeoutMs: int('order-timeout-ms', 30_000, 1_000, 600_000),
     logLevel: given.get('log-level') ?? 'warn',
     outDir: given.get('out-dir') ?? 'artifacts/bench',
+    temporalAddress: temporalAddress(given.get('temporal-address')),
+    temporalNamespace: given.get('temporal-namespace') ?? 'default',
   };
 }

@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-temporal.sh
+# The production-shaped cluster tests (test/cluster) need the pinned Temporal server, SQL tool and UI
+# server, built from the Go module proxy into .temporal/cluster (minutes on a fresh machine, then cached).
+bash scripts/cluster/build-temporal.sh >/dev/null
 npm run --silent build
 npm run --silent lint
 npx tsc --noEmit -p tsconfig.test.json
@@ -62,21 +65,38 @@ jest_status=0
 # jest waits forever for open handles; it still names them as "Force exiting Jest").
 npx jest --json --outputFile="$results" --forceExit "$@" || jest_status=$?
 
+# The end-to-end suites once more, against the native production-shaped cluster (PostgreSQL, the
+# pinned Temporal server) with the API and the worker as separate processes (jest.cluster.config.js).
+# Part of every full run; `npm test -- <paths>` runs only what it names.
+results_files=("$results")
+if (($# == 0)); then
+  cluster_results=artifacts/jest-cluster-results.json
+  rm -f "$cluster_results"
+  npx jest -c jest.cluster.config.js --json --outputFile="$cluster_results" --forceExit || jest_status=$?
+  results_files+=("$cluster_results")
+fi
+
 # A suite that could not run at all (import error, failing beforeAll outside any test) has no failed
 # test of its own: count it as one failure so the summary never reads "0 failed" on a red run.
 summary_status=0
 node -e '
   const fs = require("node:fs");
-  let r;
-  try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {
-    console.log("jest wrote no results (" + process.argv[1] + ")");
-    console.log("0 passed, 1 failed");
-    process.exit(1);
+  let passed = 0, failed = 0, skipped = 0, success = true;
+  for (const file of process.argv.slice(1)) {
+    let r;
+    try { r = JSON.parse(fs.readFileSync(file, "utf8")); } catch {
+      console.log("jest wrote no results (" + file + ")");
+      failed += 1;
+      success = false;
+      continue;
+    }
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+    skipped += r.numPendingTests + r.numTodoTests;
+    success = success && r.success;
   }
-  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped > 0 ? `, ${skipped} skipped` : ""));
-  process.exit(failed > 0 || !r.success ? 1 : 0);
-' "$results" || summary_status=$?
+  console.log(`${passed} passed, ${failed} failed` + (skipped > 0 ? `, ${skipped} skipped` : ""));
+  process.exit(failed > 0 || !success ? 1 : 0);
+' "${results_files[@]}" || summary_status=$?
 
 if ((jest_status != 0 || summary_status != 0)); then exit 1; fi

@@ -8,6 +8,7 @@ import { apiSettings } from './api/settings';
 import { AesGcmPayloadCodec, encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { temporalConnectionOptions, TemporalConnectionConfigError } from './temporal/connection-options';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   if (apiToken === undefined || gateway === undefined || config.temporal.address === undefined || operatorToken === undefined || codecKeys === undefined) {
     throw new Error('unreachable');
   }
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(process.env, config.temporal.address));
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: encryptingDataConverter(codecKeys) });
   const app = await buildApp({
     settings: apiSettings(config, { apiToken, gateway, operatorToken, codec: new AesGcmPayloadCodec(codecKeys) }),
@@ -25,14 +26,35 @@ async function main(): Promise<void> {
     logger: log,
   });
   await app.listen({ host: config.host, port: config.port });
-  const close = (): void => {
-    void app.close().then(() => connection.close()).then(() => process.exit(0));
+  // SIGTERM: stop accepting, let in-flight requests finish, then exit 0. A keep-alive connection
+  // becomes idle only once its request is answered, so idle ones are closed again until the end
+  // (otherwise a client's kept-alive socket would hold the exit for the keep-alive timeout).
+  let closing = false;
+  const close = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'stopping: finishing in-flight requests');
+    const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    void app
+      .close()
+      .then(() => clearInterval(idleSweep))
+      .then(() => connection.close())
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'stop failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', close);
   process.on('SIGTERM', close);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof TemporalConnectionConfigError ? error.message : error);
   process.exit(1);
 });

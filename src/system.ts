@@ -4,7 +4,7 @@
  * End-to-end tests, the benchmark and the browser test start it the same way.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
@@ -16,6 +16,7 @@ import type { Config, GatewayConfig } from './config';
 import { GatewayClient } from './gateway';
 import { startSandbox, type RunningSandbox, type StartSandboxOptions } from './sandbox';
 import { startDevServer, type DevServer, type DevServerOptions } from './temporal/dev-server';
+import { temporalConnectionOptions } from './temporal/connection-options';
 import { ORDER_SEARCH_ATTRIBUTES } from './workflows/search-attributes';
 import { createOrderWorker } from './worker';
 
@@ -44,7 +45,7 @@ export interface RunningSystem {
 }
 
 /** Secrets the all-in-one start generates once and keeps in DATA_DIR, so restarts keep them. */
-interface LocalSecrets {
+export interface LocalSecrets {
   apiToken: string;
   operatorToken: string;
   codecKeys: string;
@@ -94,6 +95,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
         searchAttributes: ORDER_SEARCH_ATTRIBUTES,
         // The UI decodes through our codec server; the token rides in the path (the UI sends no headers).
         uiCodecEndpoint: `${config.publicUrl}/codec/${operatorToken}`,
+        onLeftoverStopped: (pid) => log.warn({ pid }, 'stopped a Temporal dev server an earlier run left on this data directory'),
         ...devServerOptions,
       });
       stack.push(() => devServer.stop());
@@ -101,7 +103,9 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
       temporalUiUrl = devServer.uiUrl;
     }
 
-    const connection = await Connection.connect({ address: temporalAddress });
+    // An external cluster may need TLS or an API key (TEMPORAL_TLS_*, TEMPORAL_API_KEY); the embedded dev server is plaintext.
+    const connectionOptions = config.temporal.address === undefined ? { address: temporalAddress } : temporalConnectionOptions(process.env, temporalAddress);
+    const connection = await Connection.connect(connectionOptions);
     stack.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
 
@@ -115,7 +119,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     const publicUrl = config.publicUrl;
 
     const gatewayClient = new GatewayClient({ baseUrl: gateway.url, appKey: gateway.appKey, secret: gateway.secret, timeoutMs: gateway.timeoutMs });
-    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    const workerConnection = await NativeConnection.connect(connectionOptions);
     stack.push(() => workerConnection.close());
     stack.push(() => gatewayClient.close());
     const worker: Worker = await createOrderWorker({
@@ -123,9 +127,11 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       gateway: gatewayClient,
+      gatewayCredentials: { appKey: gateway.appKey, secret: gateway.secret },
       publicUrl,
       notifySecret,
       notifyTimeoutMs: config.notifyTimeoutMs,
+      notifyAllowPrivate: config.notifyAllowPrivate,
       ...(workflowBundle ? { workflowBundle } : {}),
       dataConverter,
     });
@@ -160,7 +166,7 @@ function parsedLocalKeys(text: string): CodecKeyRing {
   return parsed.ring;
 }
 
-function localSecrets(config: Config): LocalSecrets {
+export function localSecrets(config: Config): LocalSecrets {
   const file = join(resolve(config.dataDir), 'local-secrets.json');
   if (existsSync(file)) {
     const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
@@ -175,7 +181,9 @@ function localSecrets(config: Config): LocalSecrets {
     sandboxSecret: randomBytes(24).toString('base64url'),
   };
   mkdirSync(resolve(config.dataDir), { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2));
-  chmodSync(file, 0o600);
+  // Private from the moment it exists: created with mode 0600 ('wx': a new file, never an old one's mode),
+  // not written with the umask's mode and narrowed afterwards, which leaves a moment others could read it.
+  rmSync(file, { force: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
   return secrets;
 }

@@ -5,6 +5,7 @@ const GATEWAY_ENV = {
   GATEWAY_APP_KEY: 'mch-10086',
   GATEWAY_SECRET: '8f2c1e7a9b3d4f60a1b2c3d4e5f60718',
   // Not gateway settings, but required alongside them by the API and the worker.
+  PUBLIC_URL: 'https://orchestrator.example.com',
   CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   NOTIFY_SECRET: 'notify-secret-0123456789',
   OPERATOR_TOKEN: 'operator-token-0123456789',
@@ -37,6 +38,8 @@ describe('defaults', () => {
       gatewayTimeoutMs: 10_000,
       temporal: { address: undefined, namespace: 'default', taskQueue: 'orders', uiPort: 8233 },
       callbackAllowedIps: [],
+      trustProxy: [],
+      notifyAllowPrivate: true,
       timeouts: {
         paymentCallbackMs: 10 * 60_000,
         paymentExpiryMs: 2 * 3_600_000,
@@ -44,6 +47,7 @@ describe('defaults', () => {
         pollIntervalMs: 30_000,
         pollIntervalMaxMs: 10 * 60_000,
         payoutAttentionAfterMs: 24 * 3_600_000,
+        payoutNotFoundConfirmMs: 300_000,
       },
       notifySecret: undefined,
       dataDir: '.data',
@@ -86,6 +90,7 @@ describe('defaults', () => {
         POLL_INTERVAL: '5s',
         POLL_INTERVAL_MAX: '5s',
         PAYOUT_ATTENTION_AFTER: '2d',
+        PAYOUT_NOT_FOUND_CONFIRM: '90s',
       },
       'all-in-one',
     );
@@ -98,6 +103,7 @@ describe('defaults', () => {
       pollIntervalMs: 5000,
       pollIntervalMaxMs: 5000,
       payoutAttentionAfterMs: 172_800_000,
+      payoutNotFoundConfirmMs: 90_000,
     });
   });
 });
@@ -119,6 +125,7 @@ describe('required variables, per role', () => {
       'GATEWAY_URL is required by the worker',
       'GATEWAY_APP_KEY is required by the worker',
       'GATEWAY_SECRET is required by the worker',
+      'PUBLIC_URL is required by the worker (the platform is sent PUBLIC_URL/callbacks/… as the callback address of every order)',
       'NOTIFY_SECRET is required by the worker (it signs merchant notifications)',
       'CODEC_KEYS is required by the worker (payload encryption keys)',
     ]);
@@ -133,6 +140,7 @@ describe('required variables, per role', () => {
     expect(problemsOf({ GATEWAY_URL: 'https://gw.example.com' }, 'all-in-one')).toEqual([
       'GATEWAY_APP_KEY is required when GATEWAY_URL is set',
       'GATEWAY_SECRET is required when GATEWAY_URL is set',
+      'PUBLIC_URL is required when GATEWAY_URL is set (the platform is sent PUBLIC_URL/callbacks/… as the callback address of every order)',
     ]);
   });
 
@@ -185,8 +193,8 @@ describe('malformed values are named, all at once', () => {
       'GATEWAY_HTTP_TIMEOUT="1.5s" is not a duration such as 500ms, 5s, 10m, 24h',
       'GATEWAY_URL="gw.example.com" is not an absolute http(s) URL without query or fragment',
       'TEMPORAL_ADDRESS="temporal.internal" is not host:port',
-      'CALLBACK_ALLOWED_IPS contains "300.1.1.1", which is not an IP address',
-      'CALLBACK_ALLOWED_IPS contains "gw.example.com", which is not an IP address',
+      'CALLBACK_ALLOWED_IPS contains "300.1.1.1", which is not an IP address or CIDR range (such as 203.0.113.7, 203.0.113.0/24, 2001:db8::/32)',
+      'CALLBACK_ALLOWED_IPS contains "gw.example.com", which is not an IP address or CIDR range (such as 203.0.113.7, 203.0.113.0/24, 2001:db8::/32)',
       'PAYMENT_EXPIRY="2 hours" is not a duration such as 500ms, 5s, 10m, 24h',
       'NOTIFY_SECRET must be at least 16 characters',
       'LOG_LEVEL="verbose" is not one of fatal, error, warn, info, debug, trace, silent',
@@ -247,10 +255,71 @@ describe('malformed values are named, all at once', () => {
     expect(config.callbackAllowedIps).toEqual(['203.0.113.7', '2001:db8::1']);
   });
 
-  it('a CIDR range is not an IP address', () => {
-    expect(problemsOf({ CALLBACK_ALLOWED_IPS: '203.0.113.0/24' }, 'all-in-one')).toEqual([
-      'CALLBACK_ALLOWED_IPS contains "203.0.113.0/24", which is not an IP address',
+  it('CALLBACK_ALLOWED_IPS and TRUST_PROXY take CIDR ranges; IPv4-mapped IPv6 entries are kept as IPv4', () => {
+    const config = loadConfig(
+      { CALLBACK_ALLOWED_IPS: '203.0.113.0/24, 2001:DB8::/32, ::ffff:198.51.100.7', TRUST_PROXY: '10.0.0.0/8, ::ffff:172.16.0.0/108, fd00::1' },
+      'all-in-one',
+    );
+
+    expect(config.callbackAllowedIps).toEqual(['203.0.113.0/24', '2001:db8::/32', '198.51.100.7']);
+    expect(config.trustProxy).toEqual(['10.0.0.0/8', '172.16.0.0/12', 'fd00::1']);
+  });
+
+  it.each([
+    ['an IPv4 prefix above 32', '203.0.113.0/33'],
+    ['an IPv6 prefix above 128', '2001:db8::/129'],
+    ['an empty prefix', '203.0.113.0/'],
+    ['a negative prefix', '203.0.113.0/-1'],
+    ['a host name', 'proxy.internal'],
+    ['an address with a port', '203.0.113.7:443'],
+  ])('a range with %s is named, in either list (%j)', (_what, value) => {
+    const why = 'which is not an IP address or CIDR range (such as 203.0.113.7, 203.0.113.0/24, 2001:db8::/32)';
+    expect(problemsOf({ CALLBACK_ALLOWED_IPS: value, TRUST_PROXY: value }, 'all-in-one')).toEqual([
+      `CALLBACK_ALLOWED_IPS contains "${value}", ${why}`,
+      `TRUST_PROXY contains "${value}", ${why}`,
     ]);
+  });
+
+  it.each(['GATEWAY_ALLOW_HTTP', 'NOTIFY_ALLOW_PRIVATE'])('%s is true or false, nothing else', (name) => {
+    expect(problemsOf({ [name]: 'yes' }, 'all-in-one')).toEqual([`${name}="yes" is not true or false`]);
+    expect(problemsOf({ [name]: 'false' }, 'all-in-one')).toEqual([]);
+  });
+});
+
+describe('GATEWAY_URL must be https', () => {
+  it('an http GATEWAY_URL is refused, naming GATEWAY_ALLOW_HTTP', () => {
+    expect(problemsOf({ ...GATEWAY_ENV, GATEWAY_URL: 'http://gw.example.com' }, 'worker')).toEqual([
+      'GATEWAY_URL="http://gw.example.com" must be https (set GATEWAY_ALLOW_HTTP=true to allow http, for a local sandbox only)',
+    ]);
+    expect(problemsOf({ ...GATEWAY_ENV, API_TOKEN, GATEWAY_URL: 'HTTP://127.0.0.1:4000' }, 'api')).toHaveLength(1);
+    expect(problemsOf({ ...GATEWAY_ENV, GATEWAY_URL: 'http://127.0.0.1:4000', GATEWAY_ALLOW_HTTP: 'false' }, 'all-in-one')).toHaveLength(1);
+  });
+
+  it('GATEWAY_ALLOW_HTTP=true allows a local sandbox over http', () => {
+    const config = loadConfig({ ...GATEWAY_ENV, GATEWAY_URL: 'http://127.0.0.1:4000', GATEWAY_ALLOW_HTTP: 'true' }, 'worker');
+
+    expect(config.gateway?.url).toBe('http://127.0.0.1:4000');
+  });
+
+  it('the all-in-one start with its embedded sandbox (no GATEWAY_URL) needs nothing: the check is on GATEWAY_URL only', () => {
+    expect(loadConfig({}, 'all-in-one').gateway).toBeUndefined();
+  });
+});
+
+describe('merchant notifications to private addresses (NOTIFY_ALLOW_PRIVATE)', () => {
+  it('are refused by default by the worker, the API and an all-in-one start against a real platform', () => {
+    expect(loadConfig(GATEWAY_ENV, 'worker').notifyAllowPrivate).toBe(false);
+    expect(loadConfig({ ...GATEWAY_ENV, API_TOKEN }, 'api').notifyAllowPrivate).toBe(false);
+    expect(loadConfig(GATEWAY_ENV, 'all-in-one').notifyAllowPrivate).toBe(false);
+  });
+
+  it('are allowed by default in the all-in-one start with the embedded sandbox (a local setup), unless set false', () => {
+    expect(loadConfig({}, 'all-in-one').notifyAllowPrivate).toBe(true);
+    expect(loadConfig({ NOTIFY_ALLOW_PRIVATE: 'false' }, 'all-in-one').notifyAllowPrivate).toBe(false);
+  });
+
+  it('NOTIFY_ALLOW_PRIVATE=true allows them anywhere', () => {
+    expect(loadConfig({ ...GATEWAY_ENV, NOTIFY_ALLOW_PRIVATE: 'true' }, 'worker').notifyAllowPrivate).toBe(true);
   });
 });
 
@@ -265,6 +334,24 @@ describe('PUBLIC_URL', () => {
 
   it('when set, is used as given', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://merchant.example.com', PORT: '8080' }, 'all-in-one').publicUrl).toBe('https://merchant.example.com');
+  });
+
+  it('the worker refuses to start without it: it signs PUBLIC_URL/callbacks/… into every order it sends the platform', () => {
+    const { PUBLIC_URL: _omitted, ...withoutPublicUrl } = GATEWAY_ENV;
+
+    expect(problemsOf(withoutPublicUrl, 'worker')).toEqual([
+      'PUBLIC_URL is required by the worker (the platform is sent PUBLIC_URL/callbacks/… as the callback address of every order)',
+    ]);
+  });
+
+  it('the all-in-one start needs it with GATEWAY_URL, not with the embedded sandbox; the API-only start does not', () => {
+    const { PUBLIC_URL: _omitted, ...withoutPublicUrl } = GATEWAY_ENV;
+
+    expect(problemsOf(withoutPublicUrl, 'all-in-one')).toEqual([
+      'PUBLIC_URL is required when GATEWAY_URL is set (the platform is sent PUBLIC_URL/callbacks/… as the callback address of every order)',
+    ]);
+    expect(problemsOf({}, 'all-in-one')).toEqual([]);
+    expect(problemsOf({ ...withoutPublicUrl, API_TOKEN }, 'api')).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
-import type { GatewayClient } from '../gateway';
+import type { GatewayClient, MerchantCredentials } from '../gateway';
+import { createCallbackVerification } from './callback-verification';
 import { createNotifyActivities } from './notify';
 import { createPlatformActivities } from './platform';
 import type { OrderActivities } from './types';
@@ -7,15 +8,20 @@ export type { OrderActivities } from './types';
 
 export interface ActivityDeps {
   gateway: GatewayClient;
+  /** GATEWAY_APP_KEY and GATEWAY_SECRET, to verify callback signals again before a workflow applies them. */
+  gatewayCredentials: MerchantCredentials;
   publicUrl: string;
   notifySecret: string;
   notifyTimeoutMs: number;
+  /** NOTIFY_ALLOW_PRIVATE: notifications may go to loopback, private and link-local addresses. */
+  notifyAllowPrivate: boolean;
 }
 
 /** All order activities, built from their dependencies (real clients in the worker, local servers in tests). */
 export function createActivities(deps: ActivityDeps): OrderActivities {
   return {
     ...createPlatformActivities({ gateway: deps.gateway, publicUrl: deps.publicUrl }),
-    ...createNotifyActivities({ notifySecret: deps.notifySecret, timeoutMs: deps.notifyTimeoutMs }),
+    ...createCallbackVerification(deps.gatewayCredentials),
+    ...createNotifyActivities({ notifySecret: deps.notifySecret, timeoutMs: deps.notifyTimeoutMs, allowPrivate: deps.notifyAllowPrivate }),
   };
 }

@@ -15,13 +15,10 @@ export interface PlatformDeps {
   publicUrl: string;
 }
 
-/** Codes that mean the platform created nothing: the payout is rejected, never retried. */
-const NOTHING_CREATED = new Set(['invalid_data', 'sign_error', 'insufficient_balance', 'object_not_found']);
-
 /**
  * The activities that talk to the platform. They sign with the secret held by the gateway client
  * (from configuration): the secret never enters workflow history. Refusals are returned as data;
- * transient faults are thrown so the activity's retry policy retries them with the same mrn.
+ * transient faults are thrown, to be retried with the same mrn (a payout create by its workflow).
  */
 export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
   const paymentCallbackUrl = `${publicUrl}/callbacks/payments`;
@@ -56,31 +53,17 @@ export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
     }
   }
 
+  /** One create request, no retry of its own: the workflow counts attempts and reads the answer. */
   async function createPayoutAtPlatform(args: CreatePayoutArgs): Promise<PayoutCreateResult> {
     const outcome = await gateway.createPayout({ ...args, callbackUrl: payoutCallbackUrl });
     switch (outcome.kind) {
       case 'accepted':
         return { kind: 'accepted' };
-      case 'transient':
-        // Retried with the same mrn: our idempotency key at the platform.
-        throw transient('create', outcome.reason);
       case 'refused':
-        if (NOTHING_CREATED.has(outcome.code)) return { kind: 'refused', code: outcome.code, message: outcome.message };
-        if (outcome.code !== 'mrn_duplication') {
-          // An answer we do not know: it proves nothing either way, so ask again later.
-          throw transient('create', `unknown answer ${outcome.code}: ${outcome.message}`);
-        }
-        if (attempt() === 1) return { kind: 'duplicate_foreign', message: outcome.message };
-        return confirmOurDuplicate(args.mrn);
+        return { kind: 'refused', code: outcome.code, message: outcome.message };
+      case 'transient':
+        throw transient('create', outcome.reason);
     }
-  }
-
-  /** mrn_duplication after an attempt whose outcome we never learned: very likely ours — confirm. */
-  async function confirmOurDuplicate(mrn: string): Promise<PayoutCreateResult> {
-    const known = await gateway.queryPayout(mrn, { callback: false });
-    if (known.kind === 'accepted') return { kind: 'duplicate_confirmed', status: known.value.status };
-    const reason = known.kind === 'refused' ? `${known.code}: ${known.message}` : known.reason;
-    throw transient('confirm duplicate by query', reason);
   }
 
   async function queryPaymentAtPlatform(args: QueryArgs): Promise<PlatformAnswer> {
@@ -103,7 +86,10 @@ function toAnswer(outcome: Outcome<{ status: 0 | 1 | 2 }>): PlatformAnswer {
         ? { kind: 'not_found', message: outcome.message }
         : { kind: 'refused', code: outcome.code, message: outcome.message };
     case 'transient':
-      return { kind: 'unavailable', reason: outcome.reason };
+      // An answer about another order is no answer about ours; the workflow counts them.
+      return outcome.wrongOrder === true
+        ? { kind: 'unavailable', reason: outcome.reason, wrongOrder: true }
+        : { kind: 'unavailable', reason: outcome.reason };
   }
 }
 

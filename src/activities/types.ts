@@ -1,4 +1,5 @@
 /** What the order activities take and return: the contract between workflows and activities. */
+import type { CallbackKind, CheckedCallback } from '../gateway/callback';
 import type { PageForm } from '../gateway/client';
 import type { MerchantEvent, PlatformAnswer } from '../workflows/shared/order-types';
 
@@ -26,13 +27,12 @@ export interface CreatePayoutArgs {
   accountNumber: string;
 }
 
-export type PayoutCreateResult =
-  | { kind: 'accepted' }
-  | { kind: 'refused'; code: string; message: string }
-  /** mrn_duplication after an attempt of ours with unknown outcome, confirmed by a query: it is ours. */
-  | { kind: 'duplicate_confirmed'; status: 0 | 1 | 2 }
-  /** mrn_duplication on our very first attempt: someone else used the mrn. */
-  | { kind: 'duplicate_foreign'; message: string };
+/**
+ * What one create request came to, as facts: the platform accepted it or answered a code (any
+ * code, known or not). What a refusal means depends on earlier attempts: the workflow decides.
+ * No answer at all is a thrown failure.
+ */
+export type PayoutCreateResult = { kind: 'accepted' } | { kind: 'refused'; code: string; message: string };
 
 export interface QueryArgs {
   mrn: string;
@@ -47,10 +47,20 @@ export interface NotifyArgs {
 
 export type DeliveryAttempt = { ok: true; httpStatus: number } | { ok: false; error: string };
 
+export interface VerifyCallbackArgs {
+  kind: CallbackKind;
+  /** A callback signal's fields: untrusted, whatever the sender put there. */
+  fields: unknown;
+}
+
+/** No secret and no raw field in here: the result is recorded in history. */
+export type CallbackVerification = { ok: true; callback: CheckedCallback } | { ok: false; reason: string };
+
 export interface OrderActivities {
   createPaymentAtPlatform(args: CreatePaymentArgs): Promise<PaymentCreateResult>;
   queryPaymentAtPlatform(args: QueryArgs): Promise<PlatformAnswer>;
   createPayoutAtPlatform(args: CreatePayoutArgs): Promise<PayoutCreateResult>;
   queryPayoutAtPlatform(args: QueryArgs): Promise<PlatformAnswer>;
   notifyMerchant(args: NotifyArgs): Promise<DeliveryAttempt>;
+  verifyPlatformCallback(args: VerifyCallbackArgs): Promise<CallbackVerification>;
 }

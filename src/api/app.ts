@@ -3,12 +3,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { useStrictJson } from '../http/strict-json';
 import { typeboxValidatorCompiler } from '../http/typebox';
 import type { OrderTimeouts } from '../workflows/shared/order-types';
 import { registerErrorHandler } from './errors';
 import { CallbackIntake } from './orders/callbacks';
 import { CheckoutLinks } from './orders/checkout-links';
 import { KnownAmounts } from './orders/known-amounts';
+import { ListCursors } from './orders/list-cursor';
 import { PaymentOrders } from './orders/payments';
 import { PayoutOrders } from './orders/payouts';
 import { requireBearerToken } from './plugins/bearer-auth';
@@ -25,7 +27,12 @@ export interface ApiSettings {
   publicUrl: string;
   taskQueue: string;
   gateway: { appKey: string; secret: string };
+  /** Addresses and CIDR ranges allowed to post callbacks; empty: any. */
   callbackAllowedIps: string[];
+  /** Reverse proxies (addresses, CIDR ranges) trusted to name the client in X-Forwarded-For; empty: none. */
+  trustProxy: string[];
+  /** notifyUrl may point at loopback, private, link-local and metadata addresses (local setups only). */
+  notifyAllowPrivate: boolean;
   timeouts: OrderTimeouts;
   /** How long POST /v1/payments|payouts waits for the platform before answering 202 "creating". */
   createWaitMs: number;
@@ -43,9 +50,13 @@ export interface ApiDeps {
 /** The API as a Fastify app, not yet listening (tests use port 0; main calls listen). */
 export async function buildApp({ settings, client, logger }: ApiDeps): Promise<FastifyInstance> {
   // Request lines are logged by path only (onResponse below): query strings may carry link signatures.
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024, trustProxy: false });
+  // Behind a proxy, request.ip (the callback allow-list's input) is the client named by the trusted proxies only.
+  const trustProxy = settings.trustProxy.length > 0 ? settings.trustProxy : false;
+  // maxParamLength: a too long mrn or token reaches its route and is refused naming the parameter (Fastify's 100 answers "no route").
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024, trustProxy, routerOptions: { maxParamLength: 1024 } });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   registerErrorHandler(app);
+  useStrictJson(app);
   app.addHook('onResponse', async (request, reply) => {
     // The codec route may carry the operator token in its path: log the route pattern there.
     const path = request.routeOptions.url?.includes(':token') ? request.routeOptions.url : request.url.split('?')[0];
@@ -66,7 +77,7 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
   const knownAmounts = new KnownAmounts();
   const payments = new PaymentOrders({ ...common, checkoutLinks, knownAmounts });
   const payouts = new PayoutOrders(common);
-  const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger, knownAmounts });
+  const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger });
 
   await app.register(healthRoutes, { client });
   await app.register(callbackRoutes, { intake, allowedIps: settings.callbackAllowedIps });
@@ -74,8 +85,10 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
   if (settings.codec !== undefined) await app.register(codecRoutes, { ...settings.codec, namespace: settings.namespace });
   await app.register(async (v1) => {
     requireBearerToken(v1, settings.apiToken);
-    await v1.register(paymentRoutes, { orders: payments, client });
-    await v1.register(payoutRoutes, { orders: payouts, client });
+    const rules = { notifyAllowPrivate: settings.notifyAllowPrivate };
+    const cursors = new ListCursors(settings.apiToken);
+    await v1.register(paymentRoutes, { orders: payments, client, cursors, rules });
+    await v1.register(payoutRoutes, { orders: payouts, client, cursors, rules });
   });
   return app;
 }

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** More fields of the answer body, e.g. the mrn to retry with. */
+    readonly details: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -23,6 +25,12 @@ export const notFound = (message: string): ApiError => new ApiError(404, 'not_fo
 export const conflict = (message: string): ApiError => new ApiError(409, 'conflict', message);
 export const temporalUnavailable = (message = 'the workflow service cannot be reached; retry later'): ApiError =>
   new ApiError(503, 'unavailable', message);
+/**
+ * A create that could not reach Temporal may or may not have started the order: only the same mrn
+ * makes the retry safe (a new one could pay twice), so the answer carries it.
+ */
+export const orderUnavailable = (mrn: string, what = 'the workflow service cannot be reached'): ApiError =>
+  new ApiError(503, 'unavailable', `${what}; the order may or may not have started: retry with the same mrn (${mrn}) and the same body`, { mrn });
 
 export interface ErrorBody {
   error: string;
@@ -33,7 +41,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) {
       if (error.statusCode >= 500) request.log.warn({ err: error }, 'request failed');
-      return reply.code(error.statusCode).send({ error: error.code, message: error.message } satisfies ErrorBody);
+      return reply.code(error.statusCode).send({ ...error.details, error: error.code, message: error.message } satisfies ErrorBody);
     }
     if (error.validation || error.code === 'FST_ERR_VALIDATION') {
       return reply.code(400).send({ error: 'bad_request', message: error.message } satisfies ErrorBody);

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import { channelById, parseDecimal, parseWholeYuan } from '../gateway';
+import { refusedHost } from '../notify/destination';
 import type { PaymentRequest } from '../workflows/payment-definitions';
 import type { PayoutRequest } from '../workflows/payout-definitions';
 import { badRequest } from './errors';
@@ -10,8 +11,14 @@ import type { CreatePaymentBody, CreatePayoutBody, PaymentListQuery } from './sc
 /** The largest single order we accept: far above any real order, far below float trouble. */
 const MAX_FEN = 100_000_000_000; // 1 000 000 000 yuan
 
+/** Settings the request rules depend on. */
+export interface RequestRules {
+  /** NOTIFY_ALLOW_PRIVATE: notifyUrl may point at loopback, private, link-local and metadata addresses. */
+  notifyAllowPrivate: boolean;
+}
+
 /** Beyond the schema: the rules a JSON schema cannot say well, each with a message naming the field. */
-export function normalizePaymentRequest(body: Static<typeof CreatePaymentBody>): PaymentRequest {
+export function normalizePaymentRequest(body: Static<typeof CreatePaymentBody>, rules: RequestRules): PaymentRequest {
   const amountFen = paymentAmountFen(body.amount);
   if (channelById(body.channelId) === undefined) throw badRequest(`channelId: ${body.channelId} is not a platform channel (1-15)`);
   const request: PaymentRequest = {
@@ -21,12 +28,12 @@ export function normalizePaymentRequest(body: Static<typeof CreatePaymentBody>):
     returnUrl: httpUrl('returnUrl', body.returnUrl),
     mode: body.mode ?? 'api',
   };
-  if (body.notifyUrl !== undefined) request.notifyUrl = httpUrl('notifyUrl', body.notifyUrl);
+  if (body.notifyUrl !== undefined) request.notifyUrl = notifyUrl(body.notifyUrl, rules);
   if (body.payer !== undefined) request.payer = printable('payer', body.payer);
   return request;
 }
 
-export function normalizePayoutRequest(body: Static<typeof CreatePayoutBody>): PayoutRequest {
+export function normalizePayoutRequest(body: Static<typeof CreatePayoutBody>, rules: RequestRules): PayoutRequest {
   const text = typeof body.amount === 'number' ? String(body.amount) : body.amount;
   const parsed = parseWholeYuan(text);
   if (!parsed.ok) throw badRequest(`amount: must be a positive whole number of yuan (got ${JSON.stringify(body.amount)})`);
@@ -38,7 +45,7 @@ export function normalizePayoutRequest(body: Static<typeof CreatePayoutBody>): P
     accountName: printable('accountName', body.accountName),
     accountNumber: body.accountNumber,
   };
-  if (body.notifyUrl !== undefined) request.notifyUrl = httpUrl('notifyUrl', body.notifyUrl);
+  if (body.notifyUrl !== undefined) request.notifyUrl = notifyUrl(body.notifyUrl, rules);
   return request;
 }
 
@@ -54,6 +61,9 @@ function paymentAmountFen(amount: string | number): number {
 
 function httpUrl(field: string, value: string): string {
   if (!/^https?:\/\//i.test(value)) throw badRequest(`${field}: must be an absolute http(s) URL`);
+  // The URL parser would percent-encode such characters silently; a URL we store and call is refused instead.
+  const hidden = HIDDEN_CHARACTER.exec(value)?.[0] ?? LONE_SURROGATE.exec(value)?.[0] ?? /\s/u.exec(value)?.[0];
+  if (hidden !== undefined) throw badRequest(`${field}: must not contain spaces, control, bidirectional or zero-width characters (found ${codePointOf(hidden)})`);
   try {
     new URL(value);
   } catch {
@@ -62,10 +72,31 @@ function httpUrl(field: string, value: string): string {
   return value;
 }
 
-/** No control characters and no leading/trailing spaces: these values are signed and shown to people. */
+/** The worker POSTs to notifyUrl from inside our network: refused early when it plainly points back into it. */
+function notifyUrl(value: string, rules: RequestRules): string {
+  const url = httpUrl('notifyUrl', value);
+  const refused = rules.notifyAllowPrivate ? undefined : refusedHost(new URL(url));
+  if (refused !== undefined) throw badRequest(`notifyUrl: must not point at a loopback, private, link-local or metadata address (${refused})`);
+  return url;
+}
+
+/**
+ * Characters a name must not hold: controls (C0, DEL, C1); bidirectional controls, which make a name
+ * read differently from what it is (U+061C, U+200E/F, U+202A-E, U+2066-9); zero-width characters,
+ * which make two different names look the same (U+200B-D, U+2060, U+FEFF).
+ */
+const HIDDEN_CHARACTER = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]/u;
+/** Half a UTF-16 surrogate pair: not a character at all (JSON can carry it as \ud800); it cannot be signed or shown. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const codePointOf = (character: string): string => `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Names: no hidden characters and no leading/trailing spaces — they are signed, and shown to people who act on them. */
 function printable(field: string, value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw badRequest(`${field}: must not contain control characters`);
+  const hidden = HIDDEN_CHARACTER.exec(value)?.[0];
+  if (hidden !== undefined) throw badRequest(`${field}: must not contain control, bidirectional or zero-width characters (found ${codePointOf(hidden)})`);
+  const surrogate = LONE_SURROGATE.exec(value)?.[0];
+  if (surrogate !== undefined) throw badRequest(`${field}: must be well-formed Unicode (found a lone surrogate ${codePointOf(surrogate)})`);
   if (value.trim() !== value || value === '') throw badRequest(`${field}: must not be blank or start/end with spaces`);
   return value;
 }

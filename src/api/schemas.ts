@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CHANNEL_IDS } from '../gateway/channels';
 import { PAYMENT_STATUSES, PAYOUT_STATUSES } from '../workflows/shared/status';
+import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './orders/list-cursor';
 import { MRN_PATTERN } from './orders/mrn';
 
 /**
@@ -16,6 +17,16 @@ const Reason = Type.String({ minLength: 3, maxLength: 500, description: 'why: re
 export const ErrorBody = Type.Object(
   { error: Type.String({ description: 'stable error code' }), message: Type.String() },
   { description: 'what is wrong' },
+);
+
+/** 503 of an order create: the order may or may not have started; the same request with this mrn is safe to retry. */
+export const CreateUnavailableBody = Type.Object(
+  {
+    error: Type.Literal('unavailable'),
+    message: Type.String(),
+    mrn: Type.String({ description: 'retry with this mrn (and the same body)' }),
+  },
+  { description: 'the workflow service cannot be reached: retry with the same mrn' },
 );
 
 export const MrnParams = Type.Object({ mrn: Mrn });
@@ -35,7 +46,8 @@ export const CreatePaymentBody = Type.Object(
 
 export const CreatePayoutBody = Type.Object(
   {
-    mrn: Type.Optional(Mrn),
+    // Required: the caller's idempotency key. A retry after a timeout or a 503 must reuse it, or the platform pays twice.
+    mrn: Mrn,
     amount: Type.Union([Type.Number(), Type.String({ maxLength: 20 })], { description: 'whole yuan, > 0: 500' }),
     bankName: Type.String({ minLength: 1, maxLength: 64 }),
     accountName: Type.String({ minLength: 1, maxLength: 64, description: 'personal data: masked in every answer' }),
@@ -94,6 +106,7 @@ export const PaymentViewSchema = Type.Object(
     form: Type.Optional(Type.Object({ action: Type.String(), fields: Type.Record(Type.String(), Type.String()) })),
     late: Type.Boolean(),
     needsAttention: Type.Boolean(),
+    attentionReasons: Type.Array(Type.String()),
     createdAt: Type.String(),
     expiresAt: Type.String(),
     finishedAt: Nullable(Type.String()),
@@ -153,7 +166,7 @@ export const listQuery = (statuses: readonly string[], withChannel: boolean) =>
       createdFrom: Type.Optional(Instant),
       createdTo: Type.Optional(Instant),
       pageSize: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1-100, default 20' })),
-      cursor: Type.Optional(Type.String({ maxLength: 4096, description: 'nextCursor of the previous page' })),
+      cursor: Type.Optional(Type.String({ minLength: 1, maxLength: CURSOR_MAX_LENGTH, pattern: CURSOR_PATTERN, description: 'nextCursor of the previous page, unchanged' })),
     },
     { additionalProperties: false },
   );

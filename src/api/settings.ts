@@ -19,6 +19,8 @@ export function apiSettings(
     taskQueue: config.temporal.taskQueue,
     gateway: { appKey: resolved.gateway.appKey, secret: resolved.gateway.secret },
     callbackAllowedIps: config.callbackAllowedIps,
+    trustProxy: config.trustProxy,
+    notifyAllowPrivate: config.notifyAllowPrivate,
     timeouts: config.timeouts,
     createWaitMs: config.createWaitMs,
   };

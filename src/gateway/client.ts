@@ -170,6 +170,12 @@ export class GatewayClient {
     if (error !== 'success') return { kind: 'refused', code: error, message: stringOr(errorMessage, error) };
     const status = result?.status;
     if (status !== 0 && status !== 1 && status !== 2) return transient(`answer has an unknown status ${JSON.stringify(status)}`);
+    // A status is only about our order when the answer names it: anything else is no answer at all.
+    const answeredMrn: unknown = result?.Mrn;
+    if (answeredMrn !== mrn) {
+      const named = answeredMrn === undefined ? 'no result.Mrn' : `result.Mrn ${String(JSON.stringify(answeredMrn)).slice(0, 80)}`;
+      return { kind: 'transient', reason: `answer is about another order: ${named}, not the mrn asked for`, wrongOrder: true };
+    }
     return { kind: 'accepted', value: { status } };
   }
 

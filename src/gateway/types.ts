@@ -1,4 +1,4 @@
-/** Wire shapes of the platform's API, as PROTOCOL.md reads them. */
+/** Wire shapes of the platform's API, as docs/protocol.md reads them. */
 
 /** Pay-in create, WebAPI mode (JSON body of POST /api/Pay/Create) and page mode (form fields of POST /api/Pay). */
 export interface PaymentCreateRequest {
@@ -77,4 +77,5 @@ export interface QueryAnswer {
 export type Outcome<T> =
   | { kind: 'accepted'; value: T }
   | { kind: 'refused'; code: string; message: string }
-  | { kind: 'transient'; reason: string };
+  /** `wrongOrder`: a query answer about another mrn (or none) — no answer about ours, and a sign something is amiss. */
+  | { kind: 'transient'; reason: string; wrongOrder?: true };

@@ -14,6 +14,7 @@ import type {
   OrdersQuery,
   OrderView,
   PaymentView,
+  PayoutChecks,
   PayoutView,
   RequestRecord,
   SettleBody,
@@ -146,6 +147,15 @@ export class SandboxControl {
 
   async clearCreateFaults(): Promise<void> {
     await this.call('DELETE', '/faults');
+  }
+
+  /** The order of the payout create checks: `balanceBeforeMrn` answers a retried, already-funded create insufficient_balance. */
+  setPayoutChecks(checks: PayoutChecks): Promise<PayoutChecks> {
+    return this.call<PayoutChecks>('PUT', '/payout-checks', { body: checks });
+  }
+
+  payoutChecks(): Promise<PayoutChecks> {
+    return this.call<PayoutChecks>('GET', '/payout-checks');
   }
 
   setAutoSettle(rule: AutoSettleInput): Promise<AutoSettleAnswer> {

@@ -221,6 +221,14 @@ export type AutoSettleRule = Static<typeof AutoSettleRuleSchema>;
 export const AutoSettleAnswerSchema = Type.Object({ payment: Nullable(AutoSettleRuleSchema), payout: Nullable(AutoSettleRuleSchema) });
 export type AutoSettleAnswer = Static<typeof AutoSettleAnswerSchema>;
 
+/**
+ * The order of the payout create checks. The document does not say whether the platform checks the
+ * mrn before the balance: with `balanceBeforeMrn`, a retried create of a payout that was created
+ * (and spent the balance) answers insufficient_balance instead of mrn_duplication.
+ */
+export const PayoutChecksSchema = Type.Object({ balanceBeforeMrn: Type.Boolean() }, { additionalProperties: false });
+export type PayoutChecks = Static<typeof PayoutChecksSchema>;
+
 // ---- inspection -----------------------------------------------------------------------------
 
 export const RequestOutcomeSchema = Type.Union([

@@ -53,6 +53,11 @@ export class Ledger {
     this.account(appKey).balanceFen += fen;
   }
 
+  /** Whether the balance holds `fen` now (nothing taken). */
+  covers(appKey: string, fen: Fen): boolean {
+    return this.account(appKey).balanceFen >= fen;
+  }
+
   /** Takes `fen` from the balance if it is there; false (nothing taken) when it is not. */
   debit(appKey: string, fen: Fen): boolean {
     const account = this.account(appKey);

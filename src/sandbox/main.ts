@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     `Sandbox payment platform: ${sandbox.url}`,
     '',
     `  GATEWAY_URL=${sandbox.url}`,
+    ...(sandbox.url.startsWith('http:') ? ['  GATEWAY_ALLOW_HTTP=true   (the orchestrator wants https otherwise)'] : []),
     `  GATEWAY_APP_KEY=${sandbox.appKey}`,
     `  GATEWAY_SECRET=${sandbox.secret}${generated ? '   (generated: set SANDBOX_APP_KEY and SANDBOX_SECRET to keep them)' : ''}`,
     '',

@@ -83,12 +83,14 @@ export class Sandbox {
   }
 
   createPayout(fields: PayoutCreateFields, amountFen: Fen): Result<PayoutOrder> {
-    const checked = this.checkCreate('payout.create', fields);
+    const insufficient = () => refuse('insufficient_balance', `the balance is ${this.ledger.balanceOf(fields.appKey)} fen, the payout needs ${amountFen}`);
+    // A scenario: the balance before the mrn, so a retry of a payout that spent the balance hears insufficient_balance.
+    const balanceFirst = this.scenarios.payoutChecks().balanceBeforeMrn;
+    const balanceCheck = () => (this.ledger.covers(fields.appKey, amountFen) ? undefined : insufficient());
+    const checked = this.checkCreate('payout.create', fields, balanceFirst ? balanceCheck : undefined);
     if (!checked.ok) return checked;
-    // Checked after the duplicate: a repeated mrn is news about an existing order, whatever the balance now.
-    if (!this.ledger.debit(fields.appKey, amountFen)) {
-      return refuse('insufficient_balance', `the balance is ${this.ledger.balanceOf(fields.appKey)} fen, the payout needs ${amountFen}`);
-    }
+    // By default checked after the duplicate: a repeated mrn is news about an existing order, whatever the balance now.
+    if (!this.ledger.debit(fields.appKey, amountFen)) return insufficient();
     const now = this.clock.now();
     const order: PayoutOrder = {
       kind: 'payout',
@@ -179,15 +181,18 @@ export class Sandbox {
     await this.callbacks.close();
   }
 
-  /** The checks both creates share, in the platform's order: merchant, signature, then the mrn. */
+  /** The checks both creates share, in the platform's order: merchant, signature, (`beforeMrn`,) then the mrn. */
   private checkCreate(
     kind: 'payment.create' | 'payout.create',
     fields: PaymentCreateFields | PayoutCreateFields,
+    beforeMrn?: () => { ok: false; refusal: Refusal } | undefined,
   ): { ok: true } | { ok: false; refusal: Refusal } {
     const secret = this.ledger.secretOf(fields.appKey);
     if (secret === undefined) return refuse('object_not_found', 'no merchant has this appKey');
     const verdict = verify(kind, fields, secret);
     if (!verdict.ok) return refuse('sign_error', verdict.reason);
+    const early = beforeMrn?.();
+    if (early !== undefined) return early;
     const orderKind: OrderKind = kind === 'payment.create' ? 'payment' : 'payout';
     if (this.store.get(orderKind, fields.appKey, fields.mrn) !== undefined) {
       return refuse('mrn_duplication', 'an order with this mrn already exists');

@@ -3,6 +3,7 @@ import type {
   AutoSettleInput,
   AutoSettleRule,
   CallbackRule,
+  PayoutChecks,
   CallbackRuleInput,
   CreateFault,
   CreateFaultInput,
@@ -28,6 +29,7 @@ export class Scenarios {
   private readonly held = new Set<string>();
   private faults: CreateFault[] = [];
   private autoSettle: Record<OrderKind, AutoSettleRule | null> = { payment: null, payout: null };
+  private payoutCheckOrder: PayoutChecks = { balanceBeforeMrn: false };
 
   // ---- callbacks -----------------------------------------------------------------------------
 
@@ -83,6 +85,17 @@ export class Scenarios {
     return { mode: fault.mode, delayMs: fault.delayMs };
   }
 
+  // ---- payout create checks ------------------------------------------------------------------
+
+  setPayoutChecks(checks: PayoutChecks): PayoutChecks {
+    this.payoutCheckOrder = { ...checks };
+    return this.payoutChecks();
+  }
+
+  payoutChecks(): PayoutChecks {
+    return { ...this.payoutCheckOrder };
+  }
+
   // ---- auto-settle ---------------------------------------------------------------------------
 
   setAutoSettle(input: AutoSettleInput): AutoSettleAnswer {
@@ -106,5 +119,6 @@ export class Scenarios {
     this.held.clear();
     this.faults = [];
     this.autoSettle = { payment: null, payout: null };
+    this.payoutCheckOrder = { balanceBeforeMrn: false };
   }
 }

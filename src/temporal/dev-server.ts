@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { temporalCliPath } from './binaries';
+import { removeServerPidFile, startServerWatchdog, stopLeftoverServer, writeServerPidFile } from './leftover-server';
 
 /** Search attribute types as the Temporal CLI spells them (`--search-attribute Name=Keyword`). */
 export type SearchAttributeTypeName = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
@@ -44,6 +45,8 @@ export interface DevServerOptions {
   stopGraceMs?: number;
   /** Receives every output line of the server (stdout and stderr). Default: dropped (the tail is kept for errors). */
   onOutput?: (line: string) => void;
+  /** Told when a server left running by an earlier run on the same database is stopped first. */
+  onLeftoverStopped?: (pid: number) => void;
 }
 
 export interface DevServer {
@@ -53,6 +56,8 @@ export interface DevServer {
   /** Web UI URL; undefined when headless. */
   uiUrl: string | undefined;
   process: ChildProcess;
+  /** The process that stops the server when this one dies without stopping it. */
+  watchdogPid: number | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. Idempotent. */
   stop(): Promise<void>;
 }
@@ -76,6 +81,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const searchAttributes = options.searchAttributes ?? ORDER_SEARCH_ATTRIBUTES;
   const executable = options.executable ?? temporalCliPath();
 
+  if (options.dbFilename !== undefined) {
+    // An earlier run killed with SIGKILL may have left its server on this database (and our ports).
+    const leftover = await stopLeftoverServer(options.dbFilename);
+    if (leftover !== undefined) options.onLeftoverStopped?.(leftover);
+  }
   const busy = [];
   if (!(await isPortFree(port, ip))) busy.push(`gRPC port ${port}`);
   if (!headless && !(await isPortFree(uiPort, ip))) busy.push(`UI port ${uiPort}`);
@@ -115,17 +125,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   child.once('exit', (code, signal) => {
     failure ??= `exited early (${signal ?? `code ${code}`})`;
   });
-  // If this Node process dies without calling stop(), take the server with it.
+  // If this Node process exits without calling stop(), take the server with it; if it is killed
+  // outright (no exit handler runs), the watchdog does; if both die, the pid file tells the next start.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
+  const watchdog = child.pid === undefined ? undefined : startServerWatchdog(child.pid);
+  if (options.dbFilename !== undefined && child.pid !== undefined) writeServerPidFile(options.dbFilename, child.pid);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       process.removeListener('exit', killOnExit);
       await terminate(child, options.stopGraceMs ?? 10_000);
+      watchdog?.stop();
+      if (options.dbFilename !== undefined) removeServerPidFile(options.dbFilename);
     })();
     return stopping;
   };
@@ -156,6 +171,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     namespace,
     uiUrl: headless ? undefined : `http://${ip.includes(':') ? `[${ip}]` : ip}:${uiPort}`,
     process: child,
+    watchdogPid: watchdog?.pid,
     stop,
   };
 }

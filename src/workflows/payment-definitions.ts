@@ -50,6 +50,8 @@ export interface PaymentState {
   amountMismatch: boolean;
   late: boolean;
   needsAttention: boolean;
+  /** Why it needs attention, e.g. "ForgedSignal: signature mismatch". (Absent in runs from before it existed.) */
+  attentionReasons: string[];
   createdAt: string;
   expiresAt: string;
   finishedAt: string | null;
@@ -77,6 +79,7 @@ export interface PaymentView {
   payUrl: string | null;
   late: boolean;
   needsAttention: boolean;
+  attentionReasons: string[];
   createdAt: string;
   expiresAt: string;
   finishedAt: string | null;
@@ -94,6 +97,7 @@ export interface PaymentCreationReply {
 }
 
 export const awaitPaymentCreation = defineUpdate<PaymentCreationReply, [{ requestHash: string }]>('awaitCreation');
+/** The platform's callback, signed fields as received: verified again by the worker before it applies. */
 export const paymentCallback = defineSignal<[PaymentCallbackSignal]>('platformCallback');
 export const paymentStatus = defineQuery<PaymentView>('status');
 export const paymentRequestHash = defineQuery<string>('requestHash');

@@ -24,9 +24,10 @@ import {
   type PaymentView,
   type PaymentWorkflowInput,
 } from './payment-definitions';
+import { CallbackQueue, forgedSignalReason, isLegacyCallback, verifyCallbackSignal } from './shared/callback-signal';
 import { historyIsLong } from './shared/history';
 import { enqueueEvent, startMerchantNotifier, newEventId, outboxEmpty } from './shared/notifier';
-import type { PaymentCallbackSignal, PlatformAnswer } from './shared/order-types';
+import type { LegacyPaymentCallbackSignal, MerchantEvent, PaymentCallbackSignal, PlatformAnswer } from './shared/order-types';
 import { describeAnswer, noAnswer, queryPaymentAtPlatform } from './shared/platform-answer';
 import { answerCreationRequests, awaitCallback } from './shared/order-steps';
 import { pollUntilDecided } from './shared/poller';
@@ -39,7 +40,7 @@ const PAYMENT_STATUS_LABELS = ['waiting for the payer', 'paid', 'failed'] as con
 
 /** Returns the final state: a callback arriving after the run closed restarts from it. */
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentState> {
-  const state = input.resume ?? initialState(input);
+  const state = input.resume === undefined ? initialState(input) : resumedState(input.resume);
   const order = new PaymentOrder(state);
   order.registerHandlers();
   startMerchantNotifier(state, state.timeouts.notifyRetryForMs);
@@ -74,6 +75,7 @@ function initialState(input: PaymentWorkflowInput): PaymentState {
     amountMismatch: false,
     late: false,
     needsAttention: false,
+    attentionReasons: [],
     createdAt: new Date(createdAt).toISOString(),
     expiresAt: new Date(createdAt + timeouts.paymentExpiryMs).toISOString(),
     finishedAt: null,
@@ -89,7 +91,17 @@ function initialState(input: PaymentWorkflowInput): PaymentState {
   return state;
 }
 
+/** State carried over from an earlier run, completed with what runs before `attentionReasons` did not keep. */
+function resumedState(state: PaymentState): PaymentState {
+  return { ...state, attentionReasons: (state.attentionReasons as string[] | undefined) ?? [] };
+}
+
+/** Who sent the callback, so far as the order can tell; `legacy`: replaying a history from before re-verification. */
+type CallbackOrigin = 'verified' | 'legacy';
+
 class PaymentOrder {
+  private readonly callbacks = new CallbackQueue();
+
   constructor(private readonly state: PaymentState) {}
 
   registerHandlers(): void {
@@ -97,7 +109,7 @@ class PaymentOrder {
     setHandler(paymentStatus, () => paymentView(state));
     setHandler(paymentRequestHash, () => state.requestHash);
     setHandler(pageFormQuery, () => state.pageForm);
-    setHandler(paymentCallback, (callback) => this.onCallback(callback));
+    setHandler(paymentCallback, (signal) => this.onCallbackSignal(signal));
     answerCreationRequests(awaitPaymentCreation, state, 'pay-in', (firstRequest) => ({ view: paymentView(state), firstRequest, pageForm: state.pageForm }));
   }
 
@@ -149,7 +161,7 @@ class PaymentOrder {
         break;
       case 'exists_without_pay_url':
         state.lastPlatformAnswer = `create: ${result.message}`;
-        state.needsAttention = true;
+        this.flagAttention('created at the platform, but its cashier URL was lost');
         this.move('pending', 'created at platform, cashier URL lost', result.message);
         break;
       case 'refused':
@@ -238,13 +250,39 @@ class PaymentOrder {
     }
   }
 
-  /** Steps 4–6: a verified callback, at any time, applied idempotently. */
-  private onCallback(callback: PaymentCallbackSignal): void {
+  /**
+   * Steps 4–6: a callback, at any time. Whoever sent the signal, the platform's signature is
+   * verified again first; a forgery changes nothing but raises attention.
+   */
+  private onCallbackSignal(signal: PaymentCallbackSignal): Promise<void> {
+    if (isLegacyCallback()) {
+      const legacy = signal as unknown as LegacyPaymentCallbackSignal;
+      this.applyCallback(legacy, 'legacy');
+      return Promise.resolve();
+    }
+    return this.callbacks.enqueue(async () => {
+      const verdict = await verifyCallbackSignal('payment', signal, this.state.mrn);
+      if (!verdict.ok) this.refuseSignal(verdict.reason);
+      else if (verdict.callback.kind === 'payment') this.applyCallback(verdict.callback, 'verified');
+    });
+  }
+
+  /** A callback signal that failed verification: recorded, flagged, nothing else changes. */
+  private refuseSignal(reason: string): void {
+    record(this.state.timeline, new Date(), 'callback signal refused', reason);
+    this.raiseAttention(forgedSignalReason(reason));
+  }
+
+  /** A verified callback, applied idempotently. */
+  private applyCallback(callback: { amountFen: number; originAmountFen: number }, origin: CallbackOrigin): void {
     const { state } = this;
     const now = new Date();
     const paid = `${fenToDecimal(callback.amountFen)} CNY`;
     if (callback.originAmountFen !== state.amountFen) {
-      record(state.timeline, now, 'callback ignored', `originAmount ${fenToDecimal(callback.originAmountFen)} is not the order's amount`);
+      const asked = `originAmount ${fenToDecimal(callback.originAmountFen)} is not the order's amount ${fenToDecimal(state.amountFen)}`;
+      record(state.timeline, now, 'callback ignored', asked);
+      // Histories from before re-verification replay without the attention they did not raise.
+      if (origin === 'verified') this.raiseAttention(`callback not applied: ${asked}`);
       return;
     }
     switch (state.status) {
@@ -260,23 +298,45 @@ class PaymentOrder {
         return;
       }
       case 'succeeded':
-        if (state.paidAmountFen === null) {
-          state.paidAmountFen = callback.amountFen;
-          state.amountMismatch = callback.amountFen !== state.amountFen;
-          record(state.timeline, now, 'callback: paid amount learned', paid);
-          this.publish();
-        } else {
-          record(state.timeline, now, 'duplicate callback', paid);
-        }
+        if (state.paidAmountFen === null) this.learnPaidAmount(callback.amountFen, origin);
+        else record(state.timeline, now, 'duplicate callback', paid);
         return;
       case 'failed':
       case 'rejected':
         // Final is final, but money may have moved: an operator must look at it.
-        state.needsAttention = true;
         record(state.timeline, now, `success callback after the order was ${state.status}`, `${paid}; not applied, needs attention`);
-        this.publish();
+        this.raiseAttention(`success callback (${paid}) after the order was ${state.status}`);
         return;
     }
+  }
+
+  /**
+   * The order succeeded on the platform's query, which carries no amount; the re-sent callback
+   * brings it. A different amount is flagged as at settlement, and the merchant is told.
+   */
+  private learnPaidAmount(amountFen: number, origin: CallbackOrigin): void {
+    const { state } = this;
+    state.paidAmountFen = amountFen;
+    state.amountMismatch = amountFen !== state.amountFen;
+    record(state.timeline, new Date(), 'callback: paid amount learned', `${fenToDecimal(amountFen)} CNY`);
+    if (!state.amountMismatch || origin === 'legacy') {
+      this.publish();
+      return;
+    }
+    this.raiseAttention(`paid ${fenToDecimal(amountFen)} CNY, asked ${fenToDecimal(state.amountFen)} CNY`);
+    enqueueEvent(state, this.merchantEvent('payment.amount_mismatch', new Date().toISOString()));
+  }
+
+  /** Sets the flag and keeps the reason, without publishing: for a change that publishes anyway. */
+  private flagAttention(reason: string): void {
+    const { state } = this;
+    state.needsAttention = true;
+    if (!state.attentionReasons.includes(reason)) state.attentionReasons.push(reason);
+  }
+
+  private raiseAttention(reason: string): void {
+    this.flagAttention(reason);
+    this.publish();
   }
 
   private move(to: PaymentStatus, event: string, detail?: string): void {
@@ -298,19 +358,22 @@ class PaymentOrder {
       this.move(to, event, detail);
     }
     state.finishedAt = new Date().toISOString();
-    if (isPaymentSettled(to)) {
-      enqueueEvent(state, {
-        id: newEventId(),
-        type: `payment.${to}`,
-        mrn: state.mrn,
-        status: to,
-        amount: fenToDecimal(state.amountFen),
-        paidAmount: state.paidAmountFen === null ? null : fenToDecimal(state.paidAmountFen),
-        amountMismatch: state.amountMismatch,
-        late: state.late,
-        occurredAt: state.finishedAt,
-      });
-    }
+    if (isPaymentSettled(to)) enqueueEvent(state, this.merchantEvent(`payment.${to}`, state.finishedAt));
+  }
+
+  private merchantEvent(type: string, occurredAt: string): MerchantEvent {
+    const { state } = this;
+    return {
+      id: newEventId(),
+      type,
+      mrn: state.mrn,
+      status: state.status,
+      amount: fenToDecimal(state.amountFen),
+      paidAmount: state.paidAmountFen === null ? null : fenToDecimal(state.paidAmountFen),
+      amountMismatch: state.amountMismatch,
+      late: state.late,
+      occurredAt,
+    };
   }
 
   private publish(): void {
@@ -328,7 +391,7 @@ class PaymentOrder {
       state.paidAmountFen === null ? undefined : `Paid: ${fenToDecimal(state.paidAmountFen)} CNY${state.amountMismatch ? ' (differs from the order)' : ''}`,
       state.lastPlatformAnswer === null ? undefined : `Last platform answer: ${state.lastPlatformAnswer}`,
       state.poll.nextPollAt === null ? undefined : `Next query: ${state.poll.nextPollAt}`,
-      state.needsAttention ? '⚠ needs attention' : undefined,
+      state.needsAttention ? `⚠ needs attention${state.attentionReasons.length > 0 ? `: ${state.attentionReasons.join('; ')}` : ''}` : undefined,
     ];
     setCurrentDetails(lines.filter((line) => line !== undefined).join('\n\n'));
   }
@@ -348,6 +411,7 @@ export function paymentView(state: PaymentState): PaymentView {
     payUrl: state.payUrl,
     late: state.late,
     needsAttention: state.needsAttention,
+    attentionReasons: state.attentionReasons,
     createdAt: state.createdAt,
     expiresAt: state.expiresAt,
     finishedAt: state.finishedAt,

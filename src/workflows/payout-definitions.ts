@@ -35,6 +35,31 @@ export interface PayoutResolution {
   at: string;
 }
 
+/**
+ * The create, as the workflow drives it: one request per activity run, retried by the workflow with
+ * the same mrn, so it knows exactly whether some earlier attempt may have created the payout.
+ */
+export interface PayoutCreateProgress {
+  /** Create requests started. */
+  attempts: number;
+  /** A request is out now: it may land at the platform at any moment. */
+  inFlight: boolean;
+  /** When the workflow saw the last attempt end: its request was sent no later than this. */
+  lastAttemptAt: string | null;
+  /** An attempt ended without an answer we can read (timeout, lost answer, dead worker, unknown code): it may have created the payout. */
+  outcomeUnknown: boolean;
+  /** Backoff of the next attempt or confirming query: 2 s doubling to 5 min. */
+  retryIntervalMs: number;
+  nextStepAt: string | null;
+  /** A retry's refusal after an unknown outcome: it proves nothing until the payout query confirms it. */
+  refusalToConfirm: { code: string; message: string } | null;
+  /** The payout query's first "not found" since the last attempt; a second one may confirm it. */
+  notFoundAt: string | null;
+}
+
+/** Why a payout needs an operator, for the reasons raised once per payout (the text goes to attentionReasons). */
+export type AttentionCause = 'undecided' | 'answers-about-other-orders' | 'duplicate-not-found';
+
 export interface PayoutState {
   mrn: string;
   amountFen: number;
@@ -46,6 +71,8 @@ export interface PayoutState {
   status: PayoutStatus;
   needsAttention: boolean;
   attentionReasons: string[];
+  /** Causes already raised among those raised once (older runs: derived on resume). */
+  attentionCauses: AttentionCause[];
   amountMismatch: boolean;
   /** The mrn was already used at the platform outside this system: we neither poll nor decide. */
   foreignDuplicate: boolean;
@@ -54,7 +81,10 @@ export interface PayoutState {
   error: { code: string; message: string } | null;
   resolution: PayoutResolution | null;
   poll: { intervalMs: number; attempts: number; nextPollAt: string | null };
+  create: PayoutCreateProgress;
   lastPlatformAnswer: string | null;
+  /** Query answers that named another mrn (or none): ignored, and counted toward attention. */
+  answersAboutOtherOrders: number;
   outbox: MerchantEvent[];
   deliveries: EventDelivery[];
   timeline: TimelineEntry[];
@@ -98,13 +128,19 @@ export interface ResolveRequest extends OperatorRequest {
 /** Update failure types the API maps to HTTP answers. */
 export const NOT_PENDING = 'NotPending';
 export const CONTRADICTED_BY_PLATFORM = 'ContradictedByPlatform';
+/** "failed" while the platform may still pay: its answer is neither status 2 nor a confirmed "not found". */
+export const UNCONFIRMED_BY_PLATFORM = 'UnconfirmedByPlatform';
 export const REASON_REQUIRED = 'ReasonRequired';
 
 export const awaitPayoutCreation = defineUpdate<PayoutCreationReply, [{ requestHash: string }]>('awaitCreation');
+/** The platform's callback, signed fields as received: verified again by the worker before it applies. */
 export const payoutCallback = defineSignal<[PayoutCallbackSignal]>('platformCallback');
 export const payoutStatus = defineQuery<PayoutView>('status');
 export const payoutRequestHash = defineQuery<string>('requestHash');
 /** Operator: query the platform now. */
 export const recheckPayout = defineUpdate<PayoutView, [OperatorRequest]>('recheck');
-/** Operator: settle by hand what the platform's support confirmed; refused if the platform contradicts it. */
+/**
+ * Operator: settle by hand what the platform's support confirmed; refused if the platform contradicts
+ * it, and "failed" refused unless the platform answers status 2 or a confirmed "not found".
+ */
 export const resolvePayout = defineUpdate<PayoutView, [ResolveRequest]>('resolve');

@@ -1,10 +1,12 @@
 /**
  * A payout: never paid twice (one mrn, retried as-is), never called failed unless the platform
  * said so. The only ways to `failed`/`rejected` are in `onPlatformAnswer` (query status 2),
- * `createAtPlatform` (a refusal that means nothing was created) and an operator's resolution
- * that the platform does not contradict.
+ * `attemptCreate` (a refusal that means nothing was created), `confirmRefusal` (a refusal after an
+ * unanswered attempt, confirmed by "not found" twice) and an operator's resolution that the
+ * platform confirms.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -19,46 +21,68 @@ import {
   awaitPayoutCreation,
   CONTRADICTED_BY_PLATFORM,
   NOT_PENDING,
+  UNCONFIRMED_BY_PLATFORM,
   payoutCallback,
   payoutRequestHash,
   payoutStatus,
   REASON_REQUIRED,
   recheckPayout,
   resolvePayout,
+  type AttentionCause,
+  type PayoutRequest,
   type PayoutState,
   type PayoutView,
   type PayoutWorkflowInput,
   type ResolveRequest,
 } from './payout-definitions';
 import { formatDuration } from '../config/duration';
+import {
+  claimedToExist,
+  CREATE_RETRY_MAX_MS,
+  newCreateProgress,
+  notFoundConfirmableAt,
+  notFoundConfirmed,
+  notFoundConfirmMs,
+  readCreateAnswer,
+  type CreateAttempt,
+} from './payout-create';
+import { CallbackQueue, forgedSignalReason, isLegacyCallback, verifyCallbackSignal } from './shared/callback-signal';
 import { historyIsLong } from './shared/history';
 import { maskAccountNumber, maskName } from './shared/masking';
 import { enqueueEvent, startMerchantNotifier, newEventId, outboxEmpty } from './shared/notifier';
-import type { PayoutCallbackSignal, PlatformAnswer } from './shared/order-types';
-import { describeAnswer, noAnswer, queryPayoutAtPlatform } from './shared/platform-answer';
+import type { LegacyPayoutCallbackSignal, PayoutCallbackSignal, PlatformAnswer } from './shared/order-types';
+import { describeAnswer, failureReason, noAnswer, queryPayoutAtPlatform } from './shared/platform-answer';
 import { answerCreationRequests, awaitCallback } from './shared/order-steps';
 import { pollUntilDecided } from './shared/poller';
 import { publishSearchAttributes } from './shared/search';
 import { canMovePayout, type PayoutStatus } from './shared/status';
+import { clock, timestamp } from './shared/time';
 import { record } from './shared/timeline';
 
 const PAYOUT_STATUS_LABELS = ['pending', 'paid out', 'failed'] as const;
 const UNDECIDED_REASON = 'no decision after';
+/** One query answer about another order may be a glitch; this many say the platform (or a proxy) mixes answers up. */
+const OTHER_ORDER_ANSWERS_BEFORE_ATTENTION = 3;
 
 const { createPayoutAtPlatform } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '2m',
-  // Unlimited: a lost answer is retried with the same mrn until the platform answers.
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+  // One request per activity run: the workflow retries it (same mrn, durable timers), so it knows
+  // exactly which attempts may have reached the platform — an attempt counter that restarts with
+  // every scheduling, or a worker that died mid-call, would hide that.
+  retry: { maximumAttempts: 1 },
 });
 
 /** Returns the final state: a callback arriving after the run closed restarts from it. */
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutState> {
-  const state = input.resume ?? initialState(input);
+  const state = input.resume === undefined ? initialState(input) : resumed(input.resume);
   const order = new PayoutOrder(state);
   order.registerHandlers();
   startMerchantNotifier(state, state.timeouts.notifyRetryForMs);
 
-  if (state.status === 'creating') await order.createAtPlatform(input);
+  if (state.status === 'creating') {
+    const end = await order.createAtPlatform(input.request);
+    if (end === 'continue-as-new') return order.continueAsNew(input);
+  }
   if (state.status === 'pending' && !state.foreignDuplicate) {
     const end = await order.awaitCallbackOrPoll();
     if (end === 'continue-as-new') return order.continueAsNew(input);
@@ -83,6 +107,7 @@ function initialState(input: PayoutWorkflowInput): PayoutState {
     status: 'creating',
     needsAttention: false,
     attentionReasons: [],
+    attentionCauses: [],
     amountMismatch: false,
     foreignDuplicate: false,
     // Deadlines count from the workflow's own clock, not the caller's.
@@ -91,7 +116,9 @@ function initialState(input: PayoutWorkflowInput): PayoutState {
     error: null,
     resolution: null,
     poll: { intervalMs: timeouts.pollIntervalMs, attempts: 0, nextPollAt: null },
+    create: newCreateProgress(),
     lastPlatformAnswer: null,
+    answersAboutOtherOrders: 0,
     outbox: [],
     deliveries: [],
     timeline: [],
@@ -101,14 +128,30 @@ function initialState(input: PayoutWorkflowInput): PayoutState {
   return state;
 }
 
+type StateBefore = Omit<PayoutState, 'create' | 'attentionCauses' | 'answersAboutOtherOrders'> & Partial<PayoutState>;
+
+/** A state carried over by continue-as-new, completed with what runs of earlier versions did not keep. */
+function resumed(carried: StateBefore): PayoutState {
+  return {
+    ...carried,
+    // Those runs continued only once created: the create ended before now, which is all the rules need.
+    create: carried.create ?? { ...newCreateProgress(), attempts: 1, lastAttemptAt: new Date().toISOString() },
+    // Those runs told "undecided" by its text alone.
+    attentionCauses: carried.attentionCauses ?? (carried.attentionReasons.some((reason) => reason.startsWith(UNDECIDED_REASON)) ? ['undecided'] : []),
+    answersAboutOtherOrders: carried.answersAboutOtherOrders ?? 0,
+  };
+}
+
 class PayoutOrder {
+  private readonly callbacks = new CallbackQueue();
+
   constructor(private readonly state: PayoutState) {}
 
   registerHandlers(): void {
     const { state } = this;
     setHandler(payoutStatus, () => payoutView(state));
     setHandler(payoutRequestHash, () => state.requestHash);
-    setHandler(payoutCallback, (callback) => this.onCallback(callback));
+    setHandler(payoutCallback, (signal) => this.onCallbackSignal(signal));
     answerCreationRequests(awaitPayoutCreation, state, 'payout', (firstRequest) => ({ view: payoutView(state), firstRequest }));
     setHandler(
       recheckPayout,
@@ -128,45 +171,136 @@ class PayoutOrder {
     });
   }
 
-  /** Step 1: create at the platform, with our mrn as the idempotency key. */
-  async createAtPlatform(input: PayoutWorkflowInput): Promise<void> {
+  /**
+   * Step 1: create at the platform with our mrn as the idempotency key, one request at a time,
+   * until an answer decides: created (pending), rejected, or an mrn used outside this system.
+   * After a request whose outcome is unknown, a refusal is believed only once the query confirms it.
+   */
+  async createAtPlatform(request: PayoutRequest): Promise<'decided' | 'continue-as-new'> {
     const { state } = this;
-    const { request } = input;
-    this.refreshDetails('creating the payout at the platform');
-    const result = await createPayoutAtPlatform.executeWithOptions({ summary: 'create payout at platform' }, [
-      {
-        mrn: request.mrn,
-        amountFen: request.amountFen,
-        bankName: request.bankName,
-        accountName: request.accountName,
-        accountNumber: request.accountNumber,
-      },
-    ]);
-    if (state.status !== 'creating') return; // a callback or an operator decided meanwhile
-    switch (result.kind) {
-      case 'accepted':
+    const { create } = state;
+    const creating = (): boolean => state.status === 'creating';
+    while (creating()) {
+      // The bank account travels in the next run's input: the create still needs it.
+      if (historyIsLong(state.timeouts.continueAsNewAfterEvents)) return 'continue-as-new';
+      await this.waitForNextCreateStep();
+      if (!creating()) break;
+      const next = create.refusalToConfirm === null ? await this.attemptCreate(request) : await this.confirmRefusal(create.refusalToConfirm);
+      create.nextStepAt = next === null ? null : new Date(next).toISOString();
+    }
+    create.nextStepAt = null;
+    return 'decided';
+  }
+
+  /** One create request. Returns when to take the next step (epoch ms), or null once decided. */
+  private async attemptCreate(request: PayoutRequest): Promise<number | null> {
+    const { state } = this;
+    const { create } = state;
+    create.attempts += 1;
+    create.inFlight = true;
+    // A "not found" heard before this request says nothing about what it may create.
+    create.notFoundAt = null;
+    this.refreshDetails(`creating the payout at the platform (attempt ${create.attempts})`);
+    let attempt: CreateAttempt;
+    try {
+      attempt = await createPayoutAtPlatform.executeWithOptions({ summary: `create payout at platform (attempt ${create.attempts})` }, [
+        {
+          mrn: request.mrn,
+          amountFen: request.amountFen,
+          bankName: request.bankName,
+          accountName: request.accountName,
+          accountNumber: request.accountNumber,
+        },
+      ]);
+    } catch (error) {
+      // Timed out, no answer, a worker that died mid-call: the request may have been sent and stored.
+      if (!(error instanceof ActivityFailure)) throw error;
+      attempt = { kind: 'no_answer', reason: failureReason(error) };
+    } finally {
+      create.inFlight = false;
+      create.lastAttemptAt = new Date().toISOString();
+    }
+    if (state.status !== 'creating') return null; // a callback or an operator decided meanwhile
+    const verdict = readCreateAnswer(create.outcomeUnknown, attempt);
+    switch (verdict.kind) {
+      case 'created':
         state.lastPlatformAnswer = 'create: success';
-        this.move('pending', 'created at platform', 'waiting for the callback');
-        return;
-      case 'refused':
-        // invalid_data, sign_error, insufficient_balance, object_not_found: nothing was created.
-        state.lastPlatformAnswer = `create: ${result.code}`;
-        state.error = { code: result.code, message: result.message };
-        this.settle('rejected', 'platform refused the payout', `${result.code}: ${result.message}`);
-        return;
-      case 'duplicate_confirmed':
-        state.lastPlatformAnswer = `create: mrn_duplication; query: status ${result.status}`;
-        this.move('pending', 'created at platform', 'an earlier attempt lost its answer; mrn_duplication, confirmed ours by query');
-        await this.onPlatformAnswer({ kind: 'status', status: result.status });
-        return;
-      case 'duplicate_foreign':
+        this.move('pending', 'created at platform', create.outcomeUnknown ? 'accepted after an earlier attempt left no answer' : 'waiting for the callback');
+        return null;
+      case 'rejected':
+        // invalid_data, sign_error, insufficient_balance, object_not_found on our only request: nothing was created.
+        state.lastPlatformAnswer = `create: ${verdict.code}`;
+        state.error = { code: verdict.code, message: verdict.message };
+        this.settle('rejected', 'platform refused the payout', `${verdict.code}: ${verdict.message}`);
+        return null;
+      case 'foreign_duplicate':
         state.lastPlatformAnswer = 'create: mrn_duplication';
         state.foreignDuplicate = true;
-        state.error = { code: 'mrn_duplication', message: result.message };
+        state.error = { code: 'mrn_duplication', message: verdict.message };
         this.move('pending', 'mrn already used at the platform', 'on our first attempt: not ours to call paid or failed');
         this.raiseAttention('mrn_duplication on the first attempt: the mrn was used outside this system');
-        return;
+        return null;
+      case 'unknown':
+        create.outcomeUnknown = true;
+        state.lastPlatformAnswer = `create: no answer (${verdict.reason})`;
+        record(state.timeline, new Date(), 'create: no answer', `${verdict.reason}; asking again with the same mrn`);
+        return this.nextCreateStep();
+      case 'confirm':
+        create.refusalToConfirm = { code: verdict.code, message: verdict.message };
+        state.lastPlatformAnswer = `create: ${verdict.code}`;
+        record(
+          state.timeline,
+          new Date(),
+          'create refused after an attempt without answer',
+          `${verdict.code}: ${verdict.message}; that proves nothing, asking the platform whether the payout exists`,
+        );
+        return Date.now();
     }
+  }
+
+  /** After an unknown outcome: does the refused payout exist? A status says yes; "not found" counts only when confirmed. */
+  private async confirmRefusal(refusal: { code: string; message: string }): Promise<number | null> {
+    const { state } = this;
+    const { create } = state;
+    const confirmMs = notFoundConfirmMs(state.timeouts);
+    const answer = await this.query(false, 'ask whether the refused payout exists');
+    const confirmedNotFound = answer.kind === 'not_found' && notFoundConfirmed(create, Date.now(), confirmMs);
+    // A status: the payout exists, it goes pending and the status applies.
+    await this.onPlatformAnswer(answer);
+    if (state.status !== 'creating') return null;
+    if (answer.kind !== 'not_found') return this.nextCreateStep();
+    if (!confirmedNotFound) {
+      const askAt = Math.max(this.nextCreateStep(), notFoundConfirmableAt(create, confirmMs) ?? 0);
+      record(state.timeline, new Date(), 'not found once', `believed only when answered again, after ${clock(askAt)} (a slow create request may still land)`);
+      return askAt;
+    }
+    if (claimedToExist(create)) {
+      this.raiseAttention('the create answered mrn_duplication, yet the payout query does not find it: never rejected, an operator should ask the platform', 'duplicate-not-found');
+      return this.nextCreateStep();
+    }
+    state.error = { ...refusal };
+    this.settle('rejected', 'platform refused the payout; its query confirms nothing was created', `${refusal.code}: ${refusal.message} (not found twice)`);
+    return null;
+  }
+
+  /** The next create attempt or confirming query: 2 s doubling to 5 min; the slow rate once an operator should look. */
+  private nextCreateStep(): number {
+    const { create } = this.state;
+    const waitMs = this.state.needsAttention ? CREATE_RETRY_MAX_MS : create.retryIntervalMs;
+    create.retryIntervalMs = Math.min(create.retryIntervalMs * 2, CREATE_RETRY_MAX_MS);
+    return Date.now() + waitMs;
+  }
+
+  /** Waits for the next create step (a durable timer), woken early by a callback or an operator's decision. */
+  private async waitForNextCreateStep(): Promise<void> {
+    const { state } = this;
+    this.raiseAttentionWhenUndecidedTooLong();
+    const at = state.create.nextStepAt === null ? Date.now() : Date.parse(state.create.nextStepAt);
+    const waitMs = at - Date.now();
+    if (waitMs <= 0) return;
+    const step = state.create.refusalToConfirm === null ? `next create attempt at ${clock(at)} (attempt ${state.create.attempts + 1})` : `next payout query at ${clock(at)}`;
+    this.refreshDetails(`still creating; ${step}`);
+    await condition(() => state.status !== 'creating', waitMs, { summary: step });
   }
 
   /** Steps 2–3: wait for the callback, then poll — forever, slowly, with attention after a threshold. */
@@ -185,12 +319,7 @@ class PayoutOrder {
       query: (attempt) => this.query(true, `query platform (attempt ${attempt})`),
       apply: (answer) => this.onPlatformAnswer(answer),
       beforeWait: () => {
-        const undecidedFor = Date.now() - Date.parse(state.createdAt);
-        // Raised once, even when another reason (e.g. an amount mismatch) raised the flag before.
-        const alreadySaid = state.attentionReasons.some((reason) => reason.startsWith(UNDECIDED_REASON));
-        if (!alreadySaid && undecidedFor >= state.timeouts.payoutAttentionAfterMs) {
-          this.raiseAttention(`${UNDECIDED_REASON} ${formatDuration(undecidedFor)}`);
-        }
+        this.raiseAttentionWhenUndecidedTooLong();
         // Once an operator should look, keep asking at the slow rate only.
         if (state.needsAttention) state.poll.intervalMs = state.timeouts.pollIntervalMaxMs;
         this.refreshDetails(`polling the platform; next query at ${state.poll.nextPollAt ?? 'soon'}`);
@@ -200,8 +329,8 @@ class PayoutOrder {
   }
 
   continueAsNew(input: PayoutWorkflowInput): Promise<never> {
-    // The bank account was needed only to create; the next run carries the masked copy in state.
-    const request = { ...input.request, accountName: '', accountNumber: '' };
+    // The bank account is needed only to create: once created, the next run carries the masked copy in state alone.
+    const request = this.state.status === 'creating' ? input.request : { ...input.request, accountName: '', accountNumber: '' };
     return condition(allHandlersFinished).then(() => continueAsNew<typeof payoutWorkflow>({ ...input, request, resume: this.state }));
   }
 
@@ -211,12 +340,22 @@ class PayoutOrder {
       .catch(noAnswer);
   }
 
-  /** The platform's query answer. Status 2 is one of the only two ways to `failed`. */
+  /** The platform's query answer. Status 2 is one of the only ways to `failed`. */
   private onPlatformAnswer(answer: PlatformAnswer): Promise<void> {
     const { state } = this;
     const now = new Date();
     const said = describeAnswer(answer, PAYOUT_STATUS_LABELS);
     state.lastPlatformAnswer = said;
+    this.noteAnswer(answer, now);
+    if (state.status === 'creating') {
+      // A status is ours only once an attempt of ours may have created the payout: before, the mrn could name someone else's order.
+      if (answer.kind !== 'status' || !state.create.outcomeUnknown) {
+        record(state.timeline, now, 'platform query', said);
+        return Promise.resolve();
+      }
+      const heard = state.create.refusalToConfirm === null ? '' : `${state.create.refusalToConfirm.code}, `;
+      this.move('pending', 'created at platform', `an earlier attempt's answer was lost; ${heard}confirmed ours by query`);
+    }
     if (state.status !== 'pending') {
       record(state.timeline, now, 'platform query after decision', said);
       return Promise.resolve();
@@ -237,7 +376,26 @@ class PayoutOrder {
     return Promise.resolve();
   }
 
-  private onCallback(callback: PayoutCallbackSignal): void {
+  /** A callback signal: whoever sent it, the platform's signature is verified again before anything applies. */
+  private onCallbackSignal(signal: PayoutCallbackSignal): Promise<void> {
+    if (isLegacyCallback()) {
+      this.applyCallback(signal as unknown as LegacyPayoutCallbackSignal);
+      return Promise.resolve();
+    }
+    return this.callbacks.enqueue(async () => {
+      const verdict = await verifyCallbackSignal('payout', signal, this.state.mrn);
+      if (!verdict.ok) {
+        // A forgery changes nothing but raises attention.
+        record(this.state.timeline, new Date(), 'callback signal refused', verdict.reason);
+        this.raiseAttention(forgedSignalReason(verdict.reason));
+      } else if (verdict.callback.kind === 'payout') {
+        this.applyCallback(verdict.callback);
+      }
+    });
+  }
+
+  /** A verified callback (the platform sends one only on success), applied idempotently. */
+  private applyCallback(callback: { amountFen: number }): void {
     const { state } = this;
     const now = new Date();
     const amount = `${fenToWholeYuan(callback.amountFen)} CNY`;
@@ -268,18 +426,25 @@ class PayoutOrder {
     const { state } = this;
     record(state.timeline, new Date(), `operator: resolve as ${outcome}`, reason);
     const answer = await this.query(false, 'query platform before manual resolution');
-    state.lastPlatformAnswer = describeAnswer(answer, PAYOUT_STATUS_LABELS);
-    // A foreign duplicate's mrn names someone else's order at the platform: its status says nothing about ours.
-    if (answer.kind === 'status' && answer.status !== 0 && !state.foreignDuplicate) {
-      const platformSays: PayoutStatus = answer.status === 1 ? 'succeeded' : 'failed';
-      if (platformSays !== outcome) {
-        record(state.timeline, new Date(), 'manual resolution refused', `the platform says ${platformSays}`);
-        throw ApplicationFailure.create({
-          type: CONTRADICTED_BY_PLATFORM,
-          nonRetryable: true,
-          message: `the platform answers status ${answer.status} (${platformSays}), which contradicts "${outcome}"`,
-        });
+    await this.callbacks.drained(); // a callback that arrived before the answer decides first
+    const confirmedNotFound = answer.kind === 'not_found' && notFoundConfirmed(state.create, Date.now(), notFoundConfirmMs(state.timeouts));
+    const said = describeAnswer(answer, PAYOUT_STATUS_LABELS);
+    state.lastPlatformAnswer = said;
+    this.noteAnswer(answer, new Date());
+    // A foreign duplicate's mrn names someone else's order at the platform: its answer says nothing about ours.
+    if (!state.foreignDuplicate) {
+      if (answer.kind === 'status' && answer.status !== 0) {
+        const platformSays: PayoutStatus = answer.status === 1 ? 'succeeded' : 'failed';
+        if (platformSays !== outcome) {
+          record(state.timeline, new Date(), 'manual resolution refused', `the platform says ${platformSays}`);
+          throw ApplicationFailure.create({
+            type: CONTRADICTED_BY_PLATFORM,
+            nonRetryable: true,
+            message: `the platform answers status ${answer.status} (${platformSays}), which contradicts "${outcome}"`,
+          });
+        }
       }
+      if (outcome === 'failed') this.refuseFailedWhilePayable(answer, said, confirmedNotFound);
     }
     refuseUnlessResolvable(state, outcome);
     state.resolution = { outcome, reason, at: new Date().toISOString() };
@@ -288,8 +453,59 @@ class PayoutOrder {
     return payoutView(state);
   }
 
-  private raiseAttention(reason: string): void {
+  /**
+   * "failed" only when the platform can no longer pay: its status 2, or "not found" confirmed (see
+   * payout-create.ts) for an mrn the platform never said exists. Otherwise 409 with its answer.
+   */
+  private refuseFailedWhilePayable(answer: PlatformAnswer, said: string, confirmedNotFound: boolean): void {
     const { state } = this;
+    if (answer.kind === 'status' && answer.status === 2) return;
+    if (confirmedNotFound && !claimedToExist(state.create)) return;
+    let why = 'it may still pay';
+    if (answer.kind === 'not_found' && claimedToExist(state.create)) why = 'yet a create was answered mrn_duplication: it may still pay';
+    else if (answer.kind === 'not_found') {
+      const confirmableAt = notFoundConfirmableAt(state.create, notFoundConfirmMs(state.timeouts));
+      const when = confirmableAt === null ? 'once a create attempt has ended' : `at or after ${timestamp(Math.max(confirmableAt, Date.now() + 1))}`;
+      why = `"not found" counts when answered again ${when} (a slow create request may still land)`;
+    }
+    record(state.timeline, new Date(), 'manual resolution refused', `the platform answers ${said}; ${why}`);
+    throw ApplicationFailure.create({
+      type: UNCONFIRMED_BY_PLATFORM,
+      nonRetryable: true,
+      message: `the platform answers ${said}; ${why}, so payout ${state.mrn} cannot be resolved as failed`,
+    });
+  }
+
+  /** Bookkeeping every query answer shares: the first "not found" on record, and answers about other orders. */
+  private noteAnswer(answer: PlatformAnswer, now: Date): void {
+    const { state } = this;
+    const { create } = state;
+    if (answer.kind === 'status') create.notFoundAt = null;
+    if (answer.kind === 'not_found' && create.notFoundAt === null) create.notFoundAt = now.toISOString();
+    if (answer.kind === 'unavailable' && answer.wrongOrder === true) {
+      state.answersAboutOtherOrders += 1;
+      if (state.answersAboutOtherOrders >= OTHER_ORDER_ANSWERS_BEFORE_ATTENTION) {
+        this.raiseAttention(`the platform's query answered about another order ${OTHER_ORDER_ANSWERS_BEFORE_ATTENTION} times`, 'answers-about-other-orders');
+      }
+    }
+  }
+
+  /** Raised once, even when another reason (e.g. an amount mismatch) raised the flag before. */
+  private raiseAttentionWhenUndecidedTooLong(): void {
+    const { state } = this;
+    const undecidedFor = Date.now() - Date.parse(state.createdAt);
+    if (undecidedFor < state.timeouts.payoutAttentionAfterMs) return;
+    const stage = state.status === 'creating' ? ' (the platform has not confirmed the create)' : '';
+    this.raiseAttention(`${UNDECIDED_REASON} ${formatDuration(undecidedFor)}${stage}`, 'undecided');
+  }
+
+  /** `cause`: for reasons raised once per payout, whatever their text. */
+  private raiseAttention(reason: string, cause?: AttentionCause): void {
+    const { state } = this;
+    if (cause !== undefined) {
+      if (state.attentionCauses.includes(cause)) return;
+      state.attentionCauses.push(cause);
+    }
     state.needsAttention = true;
     if (!state.attentionReasons.includes(reason)) state.attentionReasons.push(reason);
     record(state.timeline, new Date(), 'needs attention', reason);
@@ -336,6 +552,7 @@ class PayoutOrder {
       now === undefined ? undefined : `Now: ${now}`,
       state.lastPlatformAnswer === null ? undefined : `Last platform answer: ${state.lastPlatformAnswer}`,
       state.poll.nextPollAt === null ? undefined : `Next query: ${state.poll.nextPollAt}`,
+      state.status === 'creating' && state.create.attempts > 0 ? `Create attempts: ${state.create.attempts}${state.create.outcomeUnknown ? ' (an earlier one left no answer)' : ''}` : undefined,
       state.needsAttention ? `⚠ needs attention: ${state.attentionReasons.join('; ')}` : undefined,
     ];
     setCurrentDetails(lines.filter((line) => line !== undefined).join('\n\n'));
@@ -365,15 +582,16 @@ export function payoutView(state: PayoutState): PayoutView {
 }
 
 /**
- * An operator may settle a pending payout, and one still being created as succeeded only: while
- * the create is unanswered our own retry may still create it, so "failed" could become a lie.
+ * An operator may settle a pending payout or one still being created, but never as failed while a
+ * create request is out or about to go: it may yet land and be paid. (The handler asks the platform
+ * for the rest.)
  */
 function refuseUnlessResolvable(state: PayoutState, outcome: ResolveRequest['outcome']): void {
-  if (state.status === 'creating' && outcome === 'failed') {
+  if (state.status === 'creating' && outcome === 'failed' && (state.create.inFlight || state.create.attempts === 0)) {
     throw ApplicationFailure.create({
       type: NOT_PENDING,
       nonRetryable: true,
-      message: `payout ${state.mrn} is still being created at the platform: a create attempt may yet succeed, so it cannot be resolved as failed`,
+      message: `payout ${state.mrn} is still being created at the platform: a create attempt is out and may yet succeed, so it cannot be resolved as failed`,
     });
   }
   if (state.status !== 'pending' && state.status !== 'creating') {

@@ -1,6 +1,8 @@
 /**
- * A verified callback for an mrn we never created. Recorded durably as its own short workflow
- * (searchable: OrderKind = "unmatched-callback", Mrn, NeedsAttention) for operators to look at.
+ * A verified callback no order run could take: an mrn we never created, or an order whose run was
+ * terminated, failed or timed out (it has no final state to restart from). Recorded durably as
+ * its own short workflow (searchable: OrderKind = "unmatched-callback", Mrn, NeedsAttention) for
+ * operators to look at; the platform is answered `success` so it stops retrying.
  */
 export interface UnmatchedCallback {
   kind: 'payment' | 'payout';
@@ -8,6 +10,8 @@ export interface UnmatchedCallback {
   /** The verified callback's values, without the signature. */
   fields: Record<string, string>;
   receivedAt: string;
+  /** Why it was not applied, e.g. "no such order", "the order's run was terminated". Absent in old records. */
+  reason?: string;
 }
 
 export const unmatchedCallbackWorkflowId = (callback: { kind: string; mrn: string }, digest: string): string =>

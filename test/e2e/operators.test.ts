@@ -5,9 +5,10 @@
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { request } from 'undici';
-import { paymentWorkflowId } from '../../src/workflows/payment-definitions';
-import { payoutWorkflowId } from '../../src/workflows/payout-definitions';
-import { OrderKind, OrderStatus, Mrn, AmountMismatch } from '../../src/workflows/search-attributes';
+import { sign } from '../../src/gateway';
+import { paymentCallback, paymentWorkflowId } from '../../src/workflows/payment-definitions';
+import { payoutCallback, payoutWorkflowId } from '../../src/workflows/payout-definitions';
+import { OrderKind, OrderStatus, Mrn, AmountMismatch, NeedsAttention } from '../../src/workflows/search-attributes';
 import { testMrn } from '../helpers/orders';
 import { eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -191,5 +192,39 @@ describe('search attributes and lists', () => {
     expect((await system.api('GET', '/v1/payments?channelId=99')).body.message).toContain('channelId');
     expect((await system.api('GET', '/v1/payments?createdFrom=yesterday')).body.message).toContain('createdFrom');
     expect((await system.api('GET', '/v1/payouts', undefined, null)).status).toBe(401);
+  });
+});
+
+describe('signals sent by hand', () => {
+  test('someone with write access to Temporal (UI, CLI) signals a forged callback: nothing moves, the order needs attention', async () => {
+    const paymentMrn = testMrn('P');
+    const payoutMrn = testMrn('W');
+    await system.sandbox!.control.keepPending('payment', paymentMrn);
+    await system.sandbox!.control.keepPending('payout', payoutMrn);
+    expect((await system.api('POST', '/v1/payments', { mrn: paymentMrn, amount: '100.00', channelId: 2, returnUrl: 'https://shop.example.com/paid' })).status).toBe(201);
+    expect((await system.api('POST', '/v1/payouts', { mrn: payoutMrn, amount: 500, bankName: '中国工商银行', accountName: ACCOUNT_NAME, accountNumber: ACCOUNT_NUMBER })).status).toBe(202);
+    const receivedAt = new Date().toISOString();
+
+    // The callback as the attacker imagines it, and one signed with a guessed secret.
+    const payIn = system.client.workflow.getHandle(paymentWorkflowId(paymentMrn));
+    await payIn.signal(paymentCallback, { amountFen: 10_000, originAmountFen: 10_000, channel: 2, receivedAt } as never);
+    const guessed = { amount: '100.00', appKey: system.gateway.appKey, channel: '2', mrn: paymentMrn, originAmount: '100.00' };
+    await payIn.signal(paymentCallback, { fields: { ...guessed, sign: sign('payment.callback', guessed, 'guessed-secret') }, receivedAt });
+    const payout = system.client.workflow.getHandle(payoutWorkflowId(payoutMrn));
+    await payout.signal(payoutCallback, { fields: { amount: '500', appKey: system.gateway.appKey, mrn: payoutMrn, sign: '0'.repeat(32) }, receivedAt });
+
+    const paymentView = await eventually(async () => {
+      const { body } = await system.api('GET', `/v1/payments/${paymentMrn}`);
+      return body.attentionReasons?.length === 2 ? body : undefined;
+    }, 'the pay-in to flag both signals');
+    expect(paymentView).toMatchObject({ status: 'pending', paidAmount: null, finishedAt: null, needsAttention: true });
+    expect(paymentView.attentionReasons).toEqual(['ForgedSignal: not a signed platform callback (no fields)', 'ForgedSignal: signature mismatch']);
+    const payoutView = await eventually(async () => {
+      const { body } = await system.api('GET', `/v1/payouts/${payoutMrn}`);
+      return body.needsAttention ? body : undefined;
+    }, 'the payout to flag the signal');
+    expect(payoutView).toMatchObject({ status: 'pending', finishedAt: null, attentionReasons: ['ForgedSignal: signature mismatch'] });
+    // Operators find them with the usual filter.
+    expect((await payIn.describe()).typedSearchAttributes.get(NeedsAttention)).toBe(true);
   });
 });

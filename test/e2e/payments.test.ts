@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { CheckoutLinks } from '../../src/api/orders/checkout-links';
 import { GatewayClient, verify } from '../../src/gateway';
 import { verifyNotification } from '../../src/notify/signature';
+import { NeedsAttention } from '../../src/workflows/search-attributes';
 import { eventually, startTestSystem, type TestSystem } from '../helpers/system';
 import { testMrn } from '../helpers/orders';
 import { describeWorkflow, firstForm, http, postForm, signedCallback, startMerchantReceiver, timelineEvents, waitForOrder } from './support';
@@ -163,17 +164,42 @@ describe('callbacks', () => {
     expect(timelineEvents(view)).not.toContainEqual(expect.stringMatching(/callback/));
   });
 
-  test('a verified callback whose originAmount is not the order amount is refused with 400 and changes nothing', async () => {
+  test('a verified callback whose originAmount is not the order amount is answered success, never applied, and recorded on the order with attention', async () => {
     const { body } = await createPending();
     const fields = signedCallback(system, 'payment.callback', { amount: '99.00', channel: '2', mrn: body.mrn, originAmount: '99.00' });
 
     const answer = await postForm(`${system.apiUrl}/callbacks/payments`, fields);
 
-    expect(answer.status).toBe(400);
-    expect(answer.text).not.toBe('success');
-    expect(answer.text).toMatch(/originAmount/);
-    const { body: view } = await system.api('GET', `/v1/payments/${body.mrn}`);
-    expect(view).toMatchObject({ status: 'pending', paidAmount: null });
+    expect([answer.status, answer.text]).toEqual([200, 'success']);
+    const view = await waitForOrder(system, 'payments', body.mrn, (v) => v.needsAttention, 'flagged');
+    expect(view).toMatchObject({ status: 'pending', paidAmount: null, amountMismatch: false });
+    expect(view.attentionReasons).toEqual([expect.stringContaining('originAmount 99.00')]);
+    expect(timelineEvents(view)).toContain('callback ignored');
+  });
+
+  test('a callback for an order whose run was terminated is answered success and recorded durably for operators, once', async () => {
+    const { body } = await createPending();
+    await system.client.workflow.getHandle(`payment-${body.mrn}`).terminate('an operator stopped it');
+    const fields = signedCallback(system, 'payment.callback', { amount: '100.00', channel: '2', mrn: body.mrn, originAmount: '100.00' });
+
+    const first = await postForm(`${system.apiUrl}/callbacks/payments`, fields);
+
+    expect([first.status, first.text]).toEqual([200, 'success']);
+    const recorded = await eventually(async () => {
+      const found = [];
+      for await (const execution of system.client.workflow.list({ query: `Mrn = "${body.mrn}" AND OrderKind = "unmatched-callback"` })) found.push(execution);
+      return found.length > 0 ? found : undefined;
+    }, 'the callback to be recorded');
+    expect(recorded).toHaveLength(1);
+    const { workflowId, runId } = recorded[0];
+    const kept = await system.client.workflow.getHandle(workflowId).result();
+    expect(kept).toMatchObject({ kind: 'payment', mrn: body.mrn, reason: "the order's run was terminated", fields: expect.objectContaining({ amount: '100.00' }) });
+    expect(recorded[0].typedSearchAttributes.get(NeedsAttention)).toBe(true);
+
+    // The platform delivers it again: answered success, not recorded twice.
+    const again = await postForm(`${system.apiUrl}/callbacks/payments`, fields);
+    expect([again.status, again.text]).toEqual([200, 'success']);
+    expect((await system.client.workflow.getHandle(workflowId).describe()).runId).toBe(runId);
   });
 
   test('a verified callback for an mrn we never created is answered success and recorded durably for operators', async () => {
@@ -514,6 +540,36 @@ describe('short waits (a second system)', () => {
 
   afterAll(async () => {
     await shortLived?.stop();
+  });
+
+  test('a pay-in that succeeded by query with the amount unknown learns it from a callback re-sent after the run closed: recorded, the mismatch flagged, shown by GET', async () => {
+    const mrn = testMrn('P');
+    const control = shortLived.sandbox!.control;
+    // Every callback is lost (the first one and those the queries ask for): the query alone decides.
+    await control.setCallbackRule('payment', mrn, { dropNext: 1_000 });
+    const created = await shortLived.api('POST', '/v1/payments', order({ mrn }));
+    expect(created.status).toBe(201);
+    await control.markPaid('payment', mrn, 9_950);
+    const closed = await eventually(
+      async () => {
+        const description = await describeWorkflow(shortLived, `payment-${mrn}`);
+        return description?.status.name === 'COMPLETED' ? description : undefined;
+      },
+      'the run to close as succeeded, amount unknown',
+      20_000,
+    );
+    expect((await shortLived.api('GET', `/v1/payments/${mrn}`)).body).toMatchObject({ status: 'succeeded', paidAmount: null, paidAmountKnown: false });
+
+    await control.setCallbackRule('payment', mrn, {});
+    await control.resendCallback('payment', mrn);
+
+    const view = await waitForOrder(shortLived, 'payments', mrn, (v) => v.paidAmountKnown, 'the paid amount');
+    expect(view).toMatchObject({ status: 'succeeded', paidAmount: '99.50', amountMismatch: true, needsAttention: true });
+    expect(view.attentionReasons).toEqual(['paid 99.50 CNY, asked 100.00 CNY']);
+    expect(timelineEvents(view)).toContain('callback: paid amount learned');
+    const delivery = await control.waitForDelivery('payment', mrn, 'delivered', { timeoutMs: 5_000 });
+    expect(delivery.attempts.at(-1)).toMatchObject({ statusCode: 200, body: 'success' });
+    expect((await describeWorkflow(shortLived, `payment-${mrn}`))?.runId).not.toBe(closed.runId);
   });
 
   test('a success callback after the run closed as expired restarts the order: succeeded, late, notified again', async () => {

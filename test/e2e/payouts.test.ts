@@ -171,6 +171,17 @@ test.each(badInputs)('400 for %s, naming the field, and nothing started', async 
   expect(await createRequests(body.mrn as string)).toHaveLength(0);
 });
 
+test('400 naming mrn for a payout without one (the caller\'s idempotency key: a retry with a new one could pay twice), and no create at the platform', async () => {
+  const { mrn: _none, ...body } = payout();
+  const createsBefore = (await control().requests({ kind: 'payout' })).filter((r) => r.operation === 'create').length;
+
+  const answer = await system.api('POST', '/v1/payouts', body);
+
+  expect(answer.status).toBe(400);
+  expect(answer.body).toEqual({ error: 'bad_request', message: expect.stringMatching(/mrn/) });
+  expect((await control().requests({ kind: 'payout' })).filter((r) => r.operation === 'create')).toHaveLength(createsBefore);
+});
+
 test('401 without or with a wrong bearer token; GET of an unknown mrn is 404', async () => {
   const body = payout();
   expect((await system.api('POST', '/v1/payouts', body, null)).status).toBe(401);
@@ -229,6 +240,18 @@ describe('operator endpoints', () => {
     expect(failed.timeline).toContainEqual(expect.objectContaining({ event: 'manual resolution refused' }));
   });
 
+  test('resolving as failed while the platform answers 0 (it may still pay) is 409 with the platform\'s answer; the payout stays pending', async () => {
+    const body = await createPending();
+
+    const resolve = await system.api('POST', `/v1/payouts/${body.mrn}/resolve`, { outcome: 'failed', reason: 'merchant says it never arrived' });
+
+    expect(resolve.status).toBe(409);
+    expect(resolve.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('status 0 (pending)') });
+    const { body: view } = await system.api('GET', `/v1/payouts/${body.mrn}`);
+    expect(view).toMatchObject({ status: 'pending', resolution: null });
+    expect(await control().payout(body.mrn)).toMatchObject({ status: 'pending' });
+  });
+
   test('a manual resolution the platform does not contradict settles the payout with the reason; a resolution without a reason is 400', async () => {
     const body = await createPending();
 
@@ -273,4 +296,35 @@ test('merchant notification: payout.succeeded is POSTed, signed, retried with th
     expect(verifyNotification(headers['x-orchestrator-signature'] as string, raw, system.notifySecret, Math.floor(Date.now() / 1000))).toMatchObject({ ok: true });
     expect(raw).not.toContain(ACCOUNT_NUMBER);
   }
+});
+
+test('ambiguous create on a platform that checks the balance before the mrn: the retry of the funded payout hears insufficient_balance, the query finds the payout, and it succeeds — never rejected, one order', async () => {
+  // The payout takes the whole balance (so this test comes last): once the first, lost create stored it, nothing is left for a second.
+  const body = payout({ amount: (await control().balanceFen()) / 100 });
+  await control().setPayoutChecks({ balanceBeforeMrn: true });
+  onCleanup(() => control().setPayoutChecks({ balanceBeforeMrn: false }));
+  await control().addCreateFault({ mode: 'late-answer', kind: 'payout', count: 1, delayMs: 2_500 });
+  onCleanup(() => control().clearCreateFaults());
+
+  const answer = await system.api('POST', '/v1/payouts', body);
+
+  expect(answer.status).toBe(202);
+  expect(['creating', 'pending']).toContain(answer.body.status);
+  const pending = await waitForOrder(system, 'payouts', body.mrn, (v) => v.status === 'pending', 'pending');
+  expect(pending).toMatchObject({ error: null, lastPlatformAnswer: 'status 0 (pending)' });
+  expect(pending.timeline).toContainEqual(
+    expect.objectContaining({ event: 'created at platform', detail: expect.stringMatching(/insufficient_balance, confirmed ours by query/) }),
+  );
+  const creates = await createRequests(body.mrn);
+  expect(creates.map((r) => [r.outcome, r.orderCreated])).toEqual([
+    ['success', true],
+    ['insufficient_balance', false],
+  ]);
+
+  await control().markPaid('payout', body.mrn);
+
+  const settled = await waitForOrder(system, 'payouts', body.mrn, (v) => v.status === 'succeeded', 'succeeded');
+  expect(settled.error).toBeNull();
+  expect(await control().orders({ kind: 'payout', mrn: body.mrn })).toHaveLength(1);
+  expect(await control().balanceFen()).toBe(0);
 });

@@ -305,6 +305,20 @@ describe.each([
 
     expectTransient(await query(client(), 'M-1', true), /^answer has (no "error" code|an unknown status)/);
   });
+
+  it.each([
+    ['about another mrn', { error: 'success', result: { Mrn: 'M-2', status: 1 } }, /result\.Mrn "M-2"/],
+    ['about the mrn in another letter case', { error: 'success', result: { Mrn: 'm-1', status: 2 } }, /result\.Mrn "m-1"/],
+    ['without result.Mrn', { error: 'success', result: { status: 1 } }, /no result\.Mrn/],
+    ['with a numeric result.Mrn', { error: 'success', result: { Mrn: 1, status: 1 } }, /result\.Mrn 1,/],
+  ])('a success answer %s is no answer about our order: transient, flagged wrongOrder', async (_what, body, named) => {
+    platform.reply = { body };
+
+    const outcome = await query(client(), 'M-1', false);
+
+    expect(outcome).toEqual({ kind: 'transient', reason: expect.stringMatching(/^answer is about another order: /), wrongOrder: true });
+    expect(outcome.kind === 'transient' ? outcome.reason : '').toMatch(named);
+  });
 });
 
 describe('answers that are not a business answer are transient', () => {

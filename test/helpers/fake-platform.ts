@@ -1,3 +1,4 @@
+import { createCallbackVerification } from '../../src/activities/callback-verification';
 import type {
   CreatePaymentArgs,
   CreatePayoutArgs,
@@ -9,6 +10,7 @@ import type {
   QueryArgs,
 } from '../../src/activities/types';
 import type { MerchantEvent, PlatformAnswer } from '../../src/workflows/shared/order-types';
+import { TEST_GATEWAY } from './callbacks';
 
 /**
  * Scripted stand-ins for the order activities, for workflow tests on the time-skipping server:
@@ -45,6 +47,8 @@ export class FakePlatform {
         if (result.ok) this.notifications.push(args.event);
         return result;
       }),
+      // The real check, with the test credentials: callback signals in tests are signed with them.
+      ...createCallbackVerification(TEST_GATEWAY),
     };
   }
 }

@@ -16,6 +16,7 @@ export const TEST_TIMEOUTS: OrderTimeouts = {
   pollIntervalMs: 30_000,
   pollIntervalMaxMs: 10 * MINUTE,
   payoutAttentionAfterMs: 24 * HOUR,
+  payoutNotFoundConfirmMs: 5 * 60_000,
   notifyRetryForMs: 48 * HOUR,
 };
 

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config';
 import type { StartSandboxOptions } from '../../src/sandbox';
 import { startSystem, type RunningSystem } from '../../src/system';
 import { findFreePort } from '../../src/temporal/dev-server';
+import { SEPARATE_PROCESSES, startProcessTestSystem } from './process-system';
 import { devServerAddress, devServerNamespace, uniqueName, workflowBundle } from './temporal';
 
 /** Short real-time waits: end-to-end tests run on the dev server, where time does not skip. */
@@ -22,6 +23,7 @@ export const E2E_ENV = {
   PAYOUT_ATTENTION_AFTER: '1h',
   GATEWAY_HTTP_TIMEOUT: '1s',
   CREATE_WAIT: '3s',
+  NOTIFY_ALLOW_PRIVATE: 'true',
 };
 
 /** Tests read JSON answers loosely, field by field, and assert on what they find. */
@@ -34,9 +36,11 @@ export interface TestSystem extends RunningSystem {
 
 /**
  * The real system — API, worker, sandbox platform over HTTP — on the run's dev server, with its
- * own task queue, ports and data folder. `stop()` in afterAll.
+ * own task queue, ports and data folder. `stop()` in afterAll. With E2E_SEPARATE_PROCESSES=1 the
+ * API and the worker run as processes of their own (test/helpers/process-system.ts).
  */
 export async function startTestSystem(env: Record<string, string> = {}, sandbox: StartSandboxOptions = {}): Promise<TestSystem> {
+  if (process.env[SEPARATE_PROCESSES] === '1') return startProcessTestSystem(E2E_ENV, env, sandbox);
   const dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-e2e-'));
   const port = await findFreePort();
   const config = loadConfig(

@@ -135,9 +135,31 @@ describe('sandbox: merchant balance', () => {
     expect(await sandbox.gateway.createPayout(payout)).toMatchObject({ code: 'mrn_duplication' });
   });
 
-  it('reset restores the opening balance', async () => {
+  it('scenario "balance before mrn": a repeated mrn the balance no longer covers is insufficient_balance, and still one order exists', async () => {
+    expect(await sandbox.control.payoutChecks()).toEqual({ balanceBeforeMrn: false });
+    expect(await sandbox.control.setPayoutChecks({ balanceBeforeMrn: true })).toEqual({ balanceBeforeMrn: true });
+    const payout = payoutInput(receiver, { amountFen: OPENING_FEN });
+
+    const first = await sandbox.gateway.createPayout(payout);
+    const retry = await sandbox.gateway.createPayout(payout);
+
+    expect(first).toMatchObject({ kind: 'accepted' });
+    expect(retry).toMatchObject({ kind: 'refused', code: 'insufficient_balance' });
+    expect(await sandbox.control.orders({ kind: 'payout', mrn: payout.mrn })).toHaveLength(1);
+    expect(await sandbox.control.balanceFen()).toBe(0);
+    // A repeated mrn the balance still covers is mrn_duplication as ever, and takes nothing.
+    const small = payoutInput(receiver, { amountFen: 100 });
+    await sandbox.control.markFailed('payout', payout.mrn);
+    expect(await sandbox.gateway.createPayout(small)).toMatchObject({ kind: 'accepted' });
+    expect(await sandbox.gateway.createPayout(small)).toMatchObject({ kind: 'refused', code: 'mrn_duplication' });
+    expect(await sandbox.control.balanceFen()).toBe(OPENING_FEN - 100);
+  });
+
+  it('reset restores the opening balance and the usual check order', async () => {
     await sandbox.gateway.createPayout(payoutInput(receiver, { amountFen: 300_00 }));
+    await sandbox.control.setPayoutChecks({ balanceBeforeMrn: true });
     await sandbox.control.reset();
     expect(await sandbox.control.merchants()).toEqual([{ appKey: sandbox.appKey, balanceFen: OPENING_FEN, balance: '1000.00' }]);
+    expect(await sandbox.control.payoutChecks()).toEqual({ balanceBeforeMrn: false });
   });
 });

@@ -2,7 +2,11 @@
  * The pay-in workflow, branch by branch, on the time-skipping test server: hours of waiting
  * (callback timeout, polling backoff, expiry, the late window) pass in seconds.
  */
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import {
@@ -10,9 +14,11 @@ import {
   paymentCallback,
   paymentStatus,
   paymentWorkflowId,
+  type PaymentView,
   type PaymentWorkflowInput,
 } from '../../src/workflows/payment-definitions';
 import type { paymentWorkflow } from '../../src/workflows/payment';
+import { mrnOf, paymentCallbackSignal, signedFields, TEST_GATEWAY } from '../helpers/callbacks';
 import { FakePlatform } from '../helpers/fake-platform';
 import { HOUR, MINUTE, paymentInput } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
@@ -43,7 +49,19 @@ function start(taskQueue: string, input: PaymentWorkflowInput) {
   });
 }
 
-const callback = (amountFen: number, originAmountFen = 10_000) => ({ amountFen, originAmountFen, channel: 2, receivedAt: new Date().toISOString() });
+/** Queries the order until `done` holds: a callback signal applies after its verification (a local activity). */
+async function viewWhen(handle: WorkflowHandle<typeof paymentWorkflow>, done: (view: PaymentView) => boolean, what: string): Promise<PaymentView> {
+  // Generous: a signal that comes while a local activity runs waits for the workflow task's heartbeat (~8 s).
+  for (const deadline = Date.now() + 20_000; ; ) {
+    const view = await handle.query(paymentStatus);
+    if (done(view)) return view;
+    if (Date.now() > deadline) throw new Error(`the pay-in never became ${what}: ${JSON.stringify(view)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A signed callback for the order of `handle`, as our API signals it (the worker verifies it again). */
+const callback = (handle: { workflowId: string }, amountFen: number, originAmountFen = 10_000) => paymentCallbackSignal(mrnOf(handle), amountFen, originAmountFen);
 
 test('when the callback comes in time, the order succeeds with the paid amount and the merchant is told', async () => {
   const platform = new FakePlatform();
@@ -51,7 +69,7 @@ test('when the callback comes in time, the order succeeds with the paid amount a
   const final = await withWorker(platform, async (taskQueue) => {
     const handle = await start(taskQueue, input);
     await env.sleep(2 * MINUTE);
-    await handle.signal(paymentCallback, callback(10_000));
+    await handle.signal(paymentCallback, callback(handle, 10_000));
     return handle.result();
   });
   expect(final.status).toBe('succeeded');
@@ -68,9 +86,9 @@ test('duplicate callbacks change nothing and notify once', async () => {
   const platform = new FakePlatform();
   const final = await withWorker(platform, async (taskQueue) => {
     const handle = await start(taskQueue, paymentInput());
-    await handle.signal(paymentCallback, callback(10_000));
-    await handle.signal(paymentCallback, callback(10_000));
-    await handle.signal(paymentCallback, callback(10_000));
+    await handle.signal(paymentCallback, callback(handle, 10_000));
+    await handle.signal(paymentCallback, callback(handle, 10_000));
+    await handle.signal(paymentCallback, callback(handle, 10_000));
     return handle.result();
   });
   expect(final.status).toBe('succeeded');
@@ -83,7 +101,7 @@ test('a callback that arrives before the create answer decides the order', async
   const final = await withWorker(platform, async (taskQueue) => {
     const handle = await start(taskQueue, input);
     platform.createPayment = async () => {
-      await handle.signal(paymentCallback, callback(10_000));
+      await handle.signal(paymentCallback, callback(handle, 10_000));
       return { kind: 'created', payUrl: 'https://gw.example.com/api/Pay?id=2' };
     };
     return handle.result();
@@ -93,16 +111,21 @@ test('a callback that arrives before the create answer decides the order', async
   expect(platform.notifications.map((event) => event.type)).toEqual(['payment.succeeded']);
 });
 
-test('a callback whose originAmount is not the order amount is ignored', async () => {
+test('a verified callback whose originAmount is not the order amount is never applied: recorded, the order needs attention', async () => {
   const platform = new FakePlatform();
   await withWorker(platform, async (taskQueue) => {
     const handle = await start(taskQueue, paymentInput());
-    await handle.signal(paymentCallback, callback(5_000, 5_000));
-    const view = await handle.query(paymentStatus);
-    expect(view.status).toBe('pending');
-    expect(view.timeline.map((entry) => entry.event)).toContain('callback ignored');
-    await handle.terminate('test over');
+    try {
+      await handle.signal(paymentCallback, callback(handle, 5_000, 5_000));
+      const view = await viewWhen(handle, (v) => v.needsAttention, 'flagged');
+      expect(view).toMatchObject({ status: 'pending', paidAmount: null, amountMismatch: false });
+      expect(view.attentionReasons).toEqual([expect.stringContaining('originAmount 50.00')]);
+      expect(view.timeline).toContainEqual(expect.objectContaining({ event: 'callback ignored' }));
+    } finally {
+      await handle.terminate('test over');
+    }
   });
+  expect(platform.notifications).toEqual([]);
 });
 
 test('when the callback is lost, the query says paid and the re-sent callback brings a different amount', async () => {
@@ -112,7 +135,7 @@ test('when the callback is lost, the query says paid and the re-sent callback br
     const handle = await start(taskQueue, input);
     platform.queryPayment = async ({ callback: resend }) => {
       // The platform re-sends the callback (callback=true), with what the payer actually paid.
-      if (resend) await handle.signal(paymentCallback, callback(9_998));
+      if (resend) await handle.signal(paymentCallback, callback(handle, 9_998));
       return { kind: 'status', status: 1 };
     };
     return handle.result();
@@ -174,7 +197,7 @@ test('a success that comes after expiry turns the order succeeded, late, and the
     const handle = await start(taskQueue, paymentInput());
     await env.sleep(3 * HOUR);
     expect((await handle.query(paymentStatus)).status).toBe('expired');
-    await handle.signal(paymentCallback, callback(10_000));
+    await handle.signal(paymentCallback, callback(handle, 10_000));
     return handle.result();
   });
   expect(final).toMatchObject({ status: 'succeeded', late: true, paidAmountFen: 10_000 });
@@ -219,7 +242,7 @@ test('page mode: the signed form is returned, "not found" before the payer submi
     expect(reply.pageForm).toEqual(form);
     await env.sleep(30 * MINUTE);
     expect((await handle.query(paymentStatus)).status).toBe('pending');
-    await handle.signal(paymentCallback, callback(10_000));
+    await handle.signal(paymentCallback, callback(handle, 10_000));
     return handle.result();
   });
   expect(final.status).toBe('succeeded');
@@ -231,7 +254,7 @@ test('the merchant notification is retried with the same event id until the rece
   platform.notify = (_args, attempt) => Promise.resolve(attempt < 4 ? { ok: false, error: 'HTTP 500' } : { ok: true, httpStatus: 200 });
   const final = await withWorker(platform, async (taskQueue) => {
     const handle = await start(taskQueue, paymentInput());
-    await handle.signal(paymentCallback, callback(10_000));
+    await handle.signal(paymentCallback, callback(handle, 10_000));
     return handle.result();
   });
   const ids = platform.calls.filter((call) => call.name === 'notifyMerchant').map((call) => (call.args as { event: { id: string } }).event.id);
@@ -276,4 +299,115 @@ test('a long wait continues as new with its state and still decides the order', 
   expect(final.poll.attempts).toBe(12);
   const firstRun = await env.client.workflow.getHandle(paymentWorkflowId(input.request.mrn), firstRunId).fetchHistory();
   expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+});
+
+describe('callback signals are verified by the worker before they apply', () => {
+  test('a forged signal (bad signature, wrong appKey, another order, arbitrary JSON) changes nothing and raises ForgedSignal attention; a signed one applies', async () => {
+    const platform = new FakePlatform();
+    const input = paymentInput();
+    const { mrn } = input.request;
+    const values = { amount: '100.00', channel: '2', mrn, originAmount: '100.00' };
+    const forged = {
+      badSignature: { fields: signedFields('payment.callback', values, { ...TEST_GATEWAY, secret: 'guessed' }) },
+      tampered: { fields: { ...signedFields('payment.callback', { ...values, amount: '1.00' }), amount: '100.00' } },
+      wrongAppKey: { fields: signedFields('payment.callback', values, { ...TEST_GATEWAY, appKey: 'someone-else' }) },
+      anotherOrder: paymentCallbackSignal(`${mrn}-other`, 10_000, 10_000),
+      // What the signal carried before: parsed values, no signature.
+      arbitraryJson: { amountFen: 10_000, originAmountFen: 10_000, channel: 2, receivedAt: new Date().toISOString() },
+    };
+    const final = await withWorker(platform, async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      for (const signal of Object.values(forged)) await handle.signal(paymentCallback, signal as never);
+      // Signals apply in the order they arrived: once the last is refused, all are.
+      const view = await viewWhen(handle, (v) => v.attentionReasons.some((reason) => reason.includes('no fields')), 'flagged for each');
+      expect(view).toMatchObject({ status: 'pending', paidAmount: null, amountMismatch: false, finishedAt: null, needsAttention: true });
+      expect(view.attentionReasons).toEqual([
+        'ForgedSignal: signature mismatch',
+        'ForgedSignal: unknown appKey',
+        'ForgedSignal: signed for another order',
+        'ForgedSignal: not a signed platform callback (no fields)',
+      ]);
+      const refusals = view.timeline.filter((entry) => entry.event === 'callback signal refused');
+      expect(refusals.reduce((sum, entry) => sum + (entry.count ?? 1), 0)).toBe(5);
+      expect(platform.notifications).toEqual([]);
+
+      await handle.signal(paymentCallback, callback(handle, 10_000));
+      return handle.result();
+    });
+    expect(final).toMatchObject({ status: 'succeeded', paidAmountFen: 10_000, needsAttention: true });
+    expect(platform.notifications.map((event) => event.type)).toEqual(['payment.succeeded']);
+    // The secret never enters history: not in the signal, not in the verification's marker.
+    const history = await env.client.workflow.getHandle(paymentWorkflowId(mrn)).fetchHistory();
+    const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    expect(bytes.includes(Buffer.from('test-app-key'))).toBe(true); // the signed fields are there, readable
+    expect(bytes.includes(Buffer.from(TEST_GATEWAY.secret))).toBe(false);
+    // And the history replays: the verification's results are read back from their markers.
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history)).resolves.toBeUndefined();
+  });
+
+  test('a forged signal while the order is still being created changes nothing', async () => {
+    const platform = new FakePlatform();
+    const input = paymentInput();
+    let release!: () => void;
+    const created = new Promise<void>((resolve) => (release = resolve));
+    platform.createPayment = async () => {
+      await created;
+      return { kind: 'created', payUrl: 'https://gw.example.com/api/Pay?id=4' };
+    };
+    await withWorker(platform, async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      try {
+        await handle.signal(paymentCallback, { amountFen: 10_000, originAmountFen: 10_000, channel: 2, receivedAt: new Date().toISOString() } as never);
+        const view = await viewWhen(handle, (v) => v.needsAttention, 'flagged');
+        expect(view.status).toBe('creating');
+      } finally {
+        release();
+      }
+      const view = await viewWhen(handle, (v) => v.status !== 'creating', 'created');
+      expect(view).toMatchObject({ status: 'pending', payUrl: 'https://gw.example.com/api/Pay?id=4', needsAttention: true });
+      await handle.terminate('test over');
+    });
+  });
+
+  test('callbacks apply in the order they arrived: the first paid amount is the one recorded', async () => {
+    const platform = new FakePlatform();
+    const final = await withWorker(platform, async (taskQueue) => {
+      const handle = await start(taskQueue, paymentInput());
+      await handle.signal(paymentCallback, callback(handle, 9_990));
+      await handle.signal(paymentCallback, callback(handle, 10_000));
+      return handle.result();
+    });
+    expect(final).toMatchObject({ status: 'succeeded', paidAmountFen: 9_990, amountMismatch: true });
+    expect(final.timeline.map((entry) => entry.event)).toEqual(expect.arrayContaining(['callback: paid', 'duplicate callback']));
+  });
+
+  test('the paid amount of a query-only success that arrives while the run is open is recorded; a different one flags the order and tells the merchant', async () => {
+    const platform = new FakePlatform();
+    platform.queryPayment = () => Promise.resolve({ kind: 'status', status: 1 });
+    // The merchant's endpoint is down for now: the succeeded run stays open, retrying the notification.
+    let merchantUp = false;
+    platform.notify = () => Promise.resolve(merchantUp ? { ok: true, httpStatus: 200 } : { ok: false, error: 'HTTP 503' });
+    const final = await withWorker(platform, async (taskQueue) => {
+      const handle = await start(taskQueue, paymentInput());
+      await env.sleep(15 * MINUTE);
+      expect(await handle.query(paymentStatus)).toMatchObject({ status: 'succeeded', paidAmount: null, paidAmountKnown: false });
+      await handle.signal(paymentCallback, callback(handle, 9_990));
+      const view = await viewWhen(handle, (v) => v.paidAmountKnown, 'told the paid amount');
+      expect(view).toMatchObject({ status: 'succeeded', paidAmount: '99.90', amountMismatch: true, needsAttention: true });
+      expect(view.attentionReasons).toEqual(['paid 99.90 CNY, asked 100.00 CNY']);
+      merchantUp = true;
+      return handle.result();
+    });
+    expect(final).toMatchObject({ paidAmountFen: 9_990, amountMismatch: true, needsAttention: true });
+    expect(platform.notifications).toEqual([
+      expect.objectContaining({ type: 'payment.succeeded', paidAmount: null, amountMismatch: false }),
+      expect.objectContaining({ type: 'payment.amount_mismatch', status: 'succeeded', amount: '100.00', paidAmount: '99.90', amountMismatch: true }),
+    ]);
+  });
+
+  test('a history recorded before signals were verified by the worker (parsed values in the signal) still replays', async () => {
+    // Recorded with the code of that time: a pay-in that took a callback signal of the old shape.
+    const history = historyFromJSON(JSON.parse(readFileSync(join(__dirname, '../fixtures/legacy-payment-callback-history.json'), 'utf8')));
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'payment-P-legacy-callback-1')).resolves.toBeUndefined();
+  });
 });

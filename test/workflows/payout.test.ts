@@ -30,12 +30,14 @@ import {
   REASON_REQUIRED,
   recheckPayout,
   resolvePayout,
+  UNCONFIRMED_BY_PLATFORM,
   type OperatorRequest,
   type PayoutView,
   type PayoutWorkflowInput,
   type ResolveRequest,
 } from '../../src/workflows/payout-definitions';
 import type { payoutWorkflow } from '../../src/workflows/payout';
+import { mrnOf, payoutCallbackSignal, signedFields, TEST_GATEWAY } from '../helpers/callbacks';
 import { FakePlatform } from '../helpers/fake-platform';
 import { HOUR, MINUTE, payoutInput, TEST_TIMEOUTS } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
@@ -85,7 +87,8 @@ type Handle = WorkflowHandleWithFirstExecutionRunId<typeof payoutWorkflow>;
 
 /** The payout of payoutInput() is 500 yuan. */
 const PAYOUT_FEN = 50_000;
-const callback = (amountFen = PAYOUT_FEN) => ({ amountFen, receivedAt: new Date().toISOString() });
+/** A signed callback for the payout of `handle`, as our API signals it (the worker verifies it again). */
+const callback = (handle: { workflowId: string }, amountFen = PAYOUT_FEN) => payoutCallbackSignal(mrnOf(handle), amountFen);
 
 const recheck = (handle: Handle, request: OperatorRequest) => handle.executeUpdate(recheckPayout, { args: [request] });
 const resolve = (handle: Handle, request: ResolveRequest) => handle.executeUpdate(resolvePayout, { args: [request] });
@@ -110,6 +113,16 @@ async function waitForStatus(handle: Handle, status: PayoutView['status']): Prom
   }
 }
 
+/** Polls the status query until `done` holds: a callback signal applies after its verification (a local activity). */
+async function viewWhen(handle: Handle, done: (view: PayoutView) => boolean): Promise<PayoutView> {
+  for (const deadline = Date.now() + 20_000; ; ) {
+    const view = await handle.query(payoutStatus);
+    if (done(view)) return view;
+    if (Date.now() > deadline) throw new Error(`the payout never got there: ${JSON.stringify(view)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
@@ -128,7 +141,7 @@ describe('the platform decides', () => {
       const handle = await start(taskQueue, input);
       await env.sleep(2 * MINUTE);
       expect((await handle.query(payoutStatus)).status).toBe('pending');
-      await handle.signal(payoutCallback, callback());
+      await handle.signal(payoutCallback, callback(handle));
       return handle.result();
     });
     expect(final).toMatchObject({ status: 'succeeded', needsAttention: false, amountMismatch: false, error: null, resolution: null });
@@ -195,7 +208,7 @@ describe('the platform decides', () => {
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, payoutInput());
       platform.createPayout = async () => {
-        await handle.signal(payoutCallback, callback());
+        await handle.signal(payoutCallback, callback(handle));
         return { kind: 'accepted' };
       };
       return handle.result();
@@ -210,9 +223,9 @@ describe('the platform decides', () => {
     const platform = new FakePlatform();
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, payoutInput());
-      await handle.signal(payoutCallback, callback());
-      await handle.signal(payoutCallback, callback());
-      await handle.signal(payoutCallback, callback());
+      await handle.signal(payoutCallback, callback(handle));
+      await handle.signal(payoutCallback, callback(handle));
+      await handle.signal(payoutCallback, callback(handle));
       return handle.result();
     });
     expect(final.status).toBe('succeeded');
@@ -223,13 +236,16 @@ describe('the platform decides', () => {
 });
 
 describe('never paid twice: one mrn, retried as-is', () => {
-  test('a create that timed out after the platform stored it is retried with the same mrn; the confirmed duplicate goes pending and later succeeds', async () => {
+  test('a create that timed out after the platform stored it is retried with the same mrn; the duplicate, confirmed by query, goes pending and later succeeds', async () => {
     const platform = new FakePlatform();
     platform.createPayout = (_args, attempt) =>
-      attempt === 1 ? Promise.reject(new Error('create: POST /api/Payouts/Create: timed out')) : Promise.resolve({ kind: 'duplicate_confirmed', status: 0 });
+      attempt === 1
+        ? Promise.reject(new Error('create: POST /api/Payouts/Create: timed out'))
+        : Promise.resolve({ kind: 'refused', code: 'mrn_duplication', message: 'mrn already exists' });
     const input = payoutInput();
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, input);
+      await env.sleep(MINUTE); // past the workflow's retry backoff
       const reply = await handle.executeUpdate(awaitPayoutCreation, { args: [{ requestHash: input.requestHash }] });
       expect(reply.view).toMatchObject({ status: 'pending', needsAttention: false, error: null });
       expect(reply.view.lastPlatformAnswer).toContain('status 0');
@@ -254,10 +270,12 @@ describe('never paid twice: one mrn, retried as-is', () => {
   test('a confirmed duplicate the platform already reports failed (status 2) ends the payout failed', async () => {
     const platform = new FakePlatform();
     platform.createPayout = (_args, attempt) =>
-      attempt === 1 ? Promise.reject(new Error('create: connection reset')) : Promise.resolve({ kind: 'duplicate_confirmed', status: 2 });
+      attempt === 1 ? Promise.reject(new Error('create: connection reset')) : Promise.resolve({ kind: 'refused', code: 'mrn_duplication', message: 'mrn already exists' });
+    platform.queryPayout = () => Promise.resolve({ kind: 'status', status: 2 });
     const final = await withWorker(platform.activities(), async (taskQueue) => (await start(taskQueue, payoutInput())).result());
     expect(final.status).toBe('failed');
-    expect(platform.count('queryPayoutAtPlatform')).toBe(0);
+    // The one query is the confirmation: no polling after that.
+    expect(platform.count('queryPayoutAtPlatform')).toBe(1);
     expect(notified(platform)).toEqual(['payout.failed']);
   });
 
@@ -291,7 +309,7 @@ describe('never paid twice: one mrn, retried as-is', () => {
 
   test('mrn_duplication on the very first attempt: pending, needs attention, no polling, until an operator resolves it', async () => {
     const platform = new FakePlatform();
-    platform.createPayout = () => Promise.resolve({ kind: 'duplicate_foreign', message: 'mrn already exists' });
+    platform.createPayout = () => Promise.resolve({ kind: 'refused', code: 'mrn_duplication', message: 'mrn already exists' });
     const input = payoutInput();
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, input);
@@ -317,7 +335,7 @@ describe('never paid twice: one mrn, retried as-is', () => {
 
   test("an operator re-check of a first-attempt mrn_duplication shows the platform's answer but does not apply another order's status", async () => {
     const platform = new FakePlatform();
-    platform.createPayout = () => Promise.resolve({ kind: 'duplicate_foreign', message: 'mrn already exists' });
+    platform.createPayout = () => Promise.resolve({ kind: 'refused', code: 'mrn_duplication', message: 'mrn already exists' });
     platform.queryPayout = () => Promise.resolve({ kind: 'status', status: 2 });
     await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, payoutInput());
@@ -481,13 +499,17 @@ describe('operators', () => {
     expect(platform.count('queryPayoutAtPlatform')).toBe(0);
   });
 
-  test('resolved as failed while the platform answers 0: failed, with the resolution and the reason on record', async () => {
+  // Until issue 9 this resolved as failed while the platform answered 0: the platform could still pay it.
+  test('resolved as failed once the platform answers 2 (refused while it answered 0): failed, with the resolution and the reason on record', async () => {
     const platform = new FakePlatform();
     const reason = 'platform support confirmed the payout was cancelled (ticket 4711)';
     const input = payoutInput();
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, input);
       await env.sleep(2 * HOUR);
+      expect(await refusal(resolve(handle, { outcome: 'failed', reason }))).toMatchObject({ type: UNCONFIRMED_BY_PLATFORM, message: expect.stringContaining('status 0') });
+      // The polls (callback=true) still hear 0; the resolution's own query (callback=false) hears 2.
+      platform.queryPayout = (args) => Promise.resolve({ kind: 'status', status: args.callback ? 0 : 2 });
       const view = await resolve(handle, { outcome: 'failed', reason });
       expect(view).toMatchObject({ status: 'failed', resolution: { outcome: 'failed', reason } });
       return handle.result();
@@ -539,8 +561,8 @@ describe('operators', () => {
     platform.notify = (_args, attempt) => Promise.resolve(attempt < 3 ? { ok: false, error: 'HTTP 503' } : { ok: true, httpStatus: 200 });
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, payoutInput());
-      await handle.signal(payoutCallback, callback());
-      expect((await handle.query(payoutStatus)).status).toBe('succeeded');
+      await handle.signal(payoutCallback, callback(handle));
+      await waitForStatus(handle, 'succeeded');
       for (const outcome of ['failed', 'succeeded'] as const) {
         expect(await refusal(resolve(handle, { outcome, reason: 'too late' }))).toMatchObject({ type: NOT_PENDING });
       }
@@ -555,7 +577,7 @@ describe('operators', () => {
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, payoutInput());
       platform.queryPayout = async () => {
-        await handle.signal(payoutCallback, callback());
+        await handle.signal(payoutCallback, callback(handle));
         return { kind: 'status', status: 1 };
       };
       expect(await refusal(resolve(handle, { outcome: 'succeeded', reason: 'support confirmed' }))).toMatchObject({ type: NOT_PENDING });
@@ -617,8 +639,8 @@ describe('what the merchant and the operators see', () => {
       const input = payoutInput();
       const handle = await start(taskQueue, input);
       await handle.executeUpdate(awaitPayoutCreation, { args: [{ requestHash: input.requestHash }] });
-      await handle.signal(payoutCallback, callback(49_900));
-      const view = await handle.query(payoutStatus);
+      await handle.signal(payoutCallback, callback(handle, 49_900));
+      const view = await viewWhen(handle, (v) => v.needsAttention);
       expect(view).toMatchObject({ status: 'pending', amountMismatch: true, needsAttention: true });
       expect(view.attentionReasons).toEqual([expect.stringContaining('499 CNY')]);
       expect(view.timeline).toContainEqual(expect.objectContaining({ event: 'callback with a different amount', detail: expect.stringContaining('not applied') }));
@@ -633,7 +655,7 @@ describe('what the merchant and the operators see', () => {
     const platform = new FakePlatform();
     await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, payoutInput());
-      await handle.signal(payoutCallback, callback(49_900));
+      await handle.signal(payoutCallback, callback(handle, 49_900));
       await env.sleep(26 * HOUR);
       const view = await handle.query(payoutStatus);
       expect(view).toMatchObject({ status: 'pending', needsAttention: true, amountMismatch: true });
@@ -651,8 +673,8 @@ describe('what the merchant and the operators see', () => {
       const handle = await start(taskQueue, payoutInput());
       await env.sleep(45 * MINUTE);
       expect((await handle.query(payoutStatus)).status).toBe('failed');
-      await handle.signal(payoutCallback, callback());
-      const view = await handle.query(payoutStatus);
+      await handle.signal(payoutCallback, callback(handle));
+      const view = await viewWhen(handle, (v) => v.needsAttention);
       expect(view).toMatchObject({ status: 'failed', needsAttention: true });
       expect(view.attentionReasons).toEqual(['success callback after the payout was failed']);
       merchantUp = true;
@@ -669,7 +691,7 @@ describe('what the merchant and the operators see', () => {
     await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, input);
       const views: PayoutView[] = [await handle.query(payoutStatus)];
-      await handle.signal(payoutCallback, callback());
+      await handle.signal(payoutCallback, callback(handle));
       await handle.result();
       views.push(await handle.query(payoutStatus));
       for (const view of views) {
@@ -686,13 +708,49 @@ describe('what the merchant and the operators see', () => {
     platform.notify = (_args, attempt) => Promise.resolve(attempt < 4 ? { ok: false, error: 'HTTP 500' } : { ok: true, httpStatus: 200 });
     const final = await withWorker(platform.activities(), async (taskQueue) => {
       const handle = await start(taskQueue, payoutInput());
-      await handle.signal(payoutCallback, callback());
+      await handle.signal(payoutCallback, callback(handle));
       return handle.result();
     });
     const ids = platform.calls.filter((call) => call.name === 'notifyMerchant').map((call) => (call.args as { event: { id: string } }).event.id);
     expect(ids).toHaveLength(4);
     expect(new Set(ids).size).toBe(1);
     expect(final.deliveries).toEqual([expect.objectContaining({ eventId: ids[0], status: 'delivered', attempts: 4, type: 'payout.succeeded' })]);
+  });
+});
+
+describe('callback signals are verified by the worker before they apply', () => {
+  test('a forged signal (bad signature, wrong appKey, another payout, arbitrary JSON) changes nothing and raises ForgedSignal attention; a signed one applies', async () => {
+    const platform = new FakePlatform();
+    const input = payoutInput();
+    const { mrn } = input.request;
+    const forged = {
+      badSignature: { fields: signedFields('payout.callback', { amount: '500', mrn }, { ...TEST_GATEWAY, secret: 'guessed' }) },
+      wrongAppKey: { fields: signedFields('payout.callback', { amount: '500', mrn }, { ...TEST_GATEWAY, appKey: 'someone-else' }) },
+      anotherPayout: payoutCallbackSignal(`${mrn}-other`, PAYOUT_FEN),
+      // What the signal carried before: a parsed amount, no signature.
+      arbitraryJson: { amountFen: PAYOUT_FEN, receivedAt: new Date().toISOString() },
+    };
+    const final = await withWorker(platform.activities(), async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      await handle.executeUpdate(awaitPayoutCreation, { args: [{ requestHash: input.requestHash }] });
+      for (const signal of Object.values(forged)) await handle.signal(payoutCallback, signal as never);
+      // Signals apply in the order they arrived: once the last is refused, all are.
+      const view = await viewWhen(handle, (v) => v.attentionReasons.some((reason) => reason.includes('no fields')));
+      expect(view).toMatchObject({ status: 'pending', finishedAt: null, needsAttention: true, amountMismatch: false });
+      expect(view.attentionReasons).toEqual([
+        'ForgedSignal: signature mismatch',
+        'ForgedSignal: unknown appKey',
+        'ForgedSignal: signed for another order',
+        'ForgedSignal: not a signed platform callback (no fields)',
+      ]);
+      expect(events(view)).toContain('callback signal refused');
+      expect(platform.notifications).toEqual([]);
+
+      await handle.signal(payoutCallback, callback(handle));
+      return handle.result();
+    });
+    expect(final).toMatchObject({ status: 'succeeded', needsAttention: true });
+    expect(notified(platform)).toEqual(['payout.succeeded']);
   });
 });
 

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { parseDecimal, parseWholeYuan, safeEqual, verify, SIGNED_FIELDS, type MessageKind } from '../../gateway';
+import { checkCallback, type CheckedCallback } from '../../gateway';
 import { paymentCallback, paymentWorkflowId, type PaymentState, type PaymentWorkflowInput } from '../../workflows/payment-definitions';
 import { payoutCallback, payoutWorkflowId, type PayoutState, type PayoutWorkflowInput } from '../../workflows/payout-definitions';
 import { Mrn, NeedsAttention, OrderKind, orderSearchAttributes } from '../../workflows/search-attributes';
-import type { PaymentCallbackSignal, PayoutCallbackSignal } from '../../workflows/shared/order-types';
+import type { CallbackSignal } from '../../workflows/shared/order-types';
 import { unmatchedCallbackWorkflowId, type UnmatchedCallback } from '../../workflows/unmatched-callback';
 import { isNotFound, isUnavailable } from '../temporal-errors';
-import type { KnownAmounts } from './known-amounts';
 
 export interface CallbackIntakeDeps {
   client: Client;
@@ -16,8 +15,6 @@ export interface CallbackIntakeDeps {
   appKey: string;
   secret: string;
   log: FastifyBaseLogger;
-  /** Amounts of the orders this process started: their callbacks skip the describe. */
-  knownAmounts?: KnownAmounts;
 }
 
 /** What the platform hears back: only 200 + "success" stops its retries. */
@@ -32,100 +29,67 @@ const SUCCESS: CallbackAnswer = { httpStatus: 200, body: 'success' };
 const reject = (httpStatus: 400 | 401, reason: string): CallbackAnswer => ({ httpStatus, body: `fail: ${reason}` });
 
 /**
- * The platform's callbacks, one design for both kinds: verify over the raw received values,
- * parse, then hand to the order's workflow as a signal — answering `success` only once
- * Temporal has accepted it. Duplicates are the workflow's business (it applies them idempotently).
+ * The platform's callbacks, one design for both kinds: verify over the raw received values, then
+ * hand the signed fields to the order's workflow as a signal — answering `success` only once
+ * Temporal has accepted it (or recorded it durably). The workflow verifies the signature again
+ * and applies duplicates idempotently; whether a verified callback may apply (amounts, status) is
+ * its business alone.
  */
 export class CallbackIntake {
   constructor(private readonly deps: CallbackIntakeDeps) {}
 
-  async payment(fields: Record<string, unknown>): Promise<CallbackAnswer> {
-    const verification = this.verified('payment', 'payment.callback', fields);
-    if (!verification.ok) return verification.answer;
-    const checked = verification.values;
-    const amount = parseDecimal(checked.amount);
-    const originAmount = parseDecimal(checked.originAmount);
-    const channel = Number(checked.channel);
-    if (!amount.ok) return this.refuse('payment', checked.mrn, 400, `amount: ${amount.reason}`);
-    if (!originAmount.ok) return this.refuse('payment', checked.mrn, 400, `originAmount: ${originAmount.reason}`);
-    if (!/^[0-9]{1,3}$/.test(checked.channel)) return this.refuse('payment', checked.mrn, 400, 'channel is not an integer');
-    const signal: PaymentCallbackSignal = { amountFen: amount.fen, originAmountFen: originAmount.fen, channel, receivedAt: new Date().toISOString() };
-    return this.deliver('payment', checked, signal, (orderAmountFen) =>
-      orderAmountFen === originAmount.fen ? undefined : `originAmount ${checked.originAmount} is not the amount of order ${checked.mrn}`,
-    );
+  payment(fields: Record<string, unknown>): Promise<CallbackAnswer> {
+    return this.intake('payment', fields);
   }
 
-  async payout(fields: Record<string, unknown>): Promise<CallbackAnswer> {
-    const verification = this.verified('payout', 'payout.callback', fields);
-    if (!verification.ok) return verification.answer;
-    const checked = verification.values;
-    const amount = parseWholeYuan(checked.amount);
-    if (!amount.ok) return this.refuse('payout', checked.mrn, 400, `amount: ${amount.reason}`);
-    const signal: PayoutCallbackSignal = { amountFen: amount.fen, receivedAt: new Date().toISOString() };
-    // A different amount is not refused here: the workflow flags it for attention, visibly.
-    return this.deliver('payout', checked, signal, () => undefined);
+  payout(fields: Record<string, unknown>): Promise<CallbackAnswer> {
+    return this.intake('payout', fields);
   }
 
-  /** appKey and signature over the values exactly as received; nothing else is trusted before this. */
-  private verified(
-    kind: Kind,
-    message: MessageKind,
-    fields: Record<string, unknown>,
-  ): { ok: true; values: Record<string, string> } | { ok: false; answer: CallbackAnswer } {
-    const mrn = typeof fields.mrn === 'string' ? fields.mrn : undefined;
-    const refused = (httpStatus: 400 | 401, reason: string) => ({ ok: false as const, answer: this.refuse(kind, mrn, httpStatus, reason) });
-    for (const field of SIGNED_FIELDS[message]) {
-      if (typeof fields[field] !== 'string') return refused(400, `${field} is missing or not a single value`);
+  /** appKey, signature and amounts over the values exactly as received; nothing else is trusted before this. */
+  private async intake(kind: Kind, fields: Record<string, unknown>): Promise<CallbackAnswer> {
+    const check = checkCallback(kind, fields, { appKey: this.deps.appKey, secret: this.deps.secret });
+    if (!check.ok) {
+      const mrn = typeof fields.mrn === 'string' ? fields.mrn : undefined;
+      return this.refuse(kind, mrn, check.unauthentic ? 401 : 400, check.reason);
     }
-    if (!safeEqual(fields.appKey as string, this.deps.appKey)) return refused(401, 'unknown appKey');
-    const check = verify(message, fields, this.deps.secret);
-    if (!check.ok) return refused(401, check.reason);
-    const values: Record<string, string> = {};
-    for (const field of SIGNED_FIELDS[message]) values[field] = fields[field] as string;
-    return { ok: true, values };
+    return this.deliver(check.callback, check.signed);
   }
 
-  private async deliver(
-    kind: Kind,
-    fields: Record<string, string>,
-    signal: PaymentCallbackSignal | PayoutCallbackSignal,
-    amountProblem: (orderAmountFen: number) => string | undefined,
-  ): Promise<CallbackAnswer> {
-    const mrn = fields.mrn;
-    const workflowId = kind === 'payment' ? paymentWorkflowId(mrn) : payoutWorkflowId(mrn);
-    const handle = this.deps.client.workflow.getHandle(workflowId);
+  private async deliver(callback: CheckedCallback, signed: Record<string, string>): Promise<CallbackAnswer> {
+    const { kind, mrn } = callback;
+    const signal: CallbackSignal = { fields: signed, receivedAt: new Date().toISOString() };
+    const handle = this.deps.client.workflow.getHandle(kind === 'payment' ? paymentWorkflowId(mrn) : payoutWorkflowId(mrn));
     try {
-      // Fast path for an order this process started: check the amount we know, signal at once. A
-      // closed run refuses the signal as not found; the describe below then knows what to do.
-      const knownAmountFen = this.deps.knownAmounts?.get(kind, mrn);
-      if (knownAmountFen !== undefined) {
-        const problem = amountProblem(knownAmountFen);
-        if (problem !== undefined) return this.refuse(kind, mrn, 400, problem);
-        try {
-          await this.signal(kind, handle, signal);
-          this.deps.log.info({ kind, mrn, outcome: 'signalled' }, 'callback accepted');
-          return SUCCESS;
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
+      // Most callbacks find their order running: signal at once. A closed run and an unknown mrn
+      // both refuse the signal as not found; the describe below tells them apart.
+      try {
+        return await this.signal(kind, handle, signal);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
       }
       let description;
       try {
         description = await handle.describe();
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        await this.recordUnmatched(kind, mrn, fields);
+        await this.keepForOperators(kind, mrn, signed, 'no such order');
         return SUCCESS;
       }
-      const orderAmountFen = description.memo?.amountFen;
-      const problem = typeof orderAmountFen === 'number' ? amountProblem(orderAmountFen) : undefined;
-      if (problem !== undefined) return this.refuse(kind, mrn, 400, problem);
-      if (description.status.name === 'RUNNING') {
-        await this.signal(kind, handle, signal);
-        this.deps.log.info({ kind, mrn, outcome: 'signalled' }, 'callback accepted');
-        return SUCCESS;
+      switch (description.status.name) {
+        case 'RUNNING': // started, restarted or continued as new meanwhile
+          return await this.signal(kind, handle, signal);
+        case 'COMPLETED': {
+          // This run's result only: a restart by a concurrent callback must not make us wait for the next one.
+          const closedRun = this.deps.client.workflow.getHandle(handle.workflowId, description.runId, { followRuns: false });
+          return await this.afterClose(closedRun, callback, signal);
+        }
+        default:
+          // Terminated, failed, timed out, cancelled: no final state to restart from. Answering
+          // anything but success would only have the platform retry for a day.
+          await this.keepForOperators(kind, mrn, signed, `the order's run was ${description.status.name.toLowerCase().replace(/_/g, ' ')}`);
+          return SUCCESS;
       }
-      return await this.afterClose(kind, handle, signal);
     } catch (error) {
       if (isUnavailable(error)) {
         this.deps.log.warn({ kind, mrn, err: error }, 'callback not delivered: Temporal unavailable; the platform will retry');
@@ -135,24 +99,27 @@ export class CallbackIntake {
     }
   }
 
-  private async signal(kind: Kind, handle: WorkflowHandle, signal: PaymentCallbackSignal | PayoutCallbackSignal): Promise<void> {
-    if (kind === 'payment') await handle.signal(paymentCallback, signal as PaymentCallbackSignal);
-    else await handle.signal(payoutCallback, signal as PayoutCallbackSignal);
+  private async signal(kind: Kind, handle: WorkflowHandle, signal: CallbackSignal): Promise<CallbackAnswer> {
+    await handle.signal(kind === 'payment' ? paymentCallback : payoutCallback, signal);
+    this.deps.log.info({ kind, mrn: signal.fields.mrn, outcome: 'signalled' }, 'callback accepted');
+    return SUCCESS;
   }
 
   /**
-   * The order's run has closed. A duplicate of the success it already has changes nothing; any
-   * other callback (above all a late success after expiry) restarts the order from its final
-   * state with the callback as its first signal — a late success is never lost.
+   * The order's run has closed. A callback the final state already reflects changes nothing; any
+   * other (a late success after expiry, the paid amount of a success the query decided, an amount
+   * that is not the order's) restarts the order from its final state with the callback as its
+   * first signal, so it is applied or flagged there — never lost.
    */
-  private async afterClose(kind: Kind, handle: WorkflowHandle, signal: PaymentCallbackSignal | PayoutCallbackSignal): Promise<CallbackAnswer> {
-    const final = (await handle.result()) as PaymentState | PayoutState;
-    if (final.status === 'succeeded') {
+  private async afterClose(closedRun: WorkflowHandle, callback: CheckedCallback, signal: CallbackSignal): Promise<CallbackAnswer> {
+    const { kind } = callback;
+    const final = (await closedRun.result()) as PaymentState | PayoutState;
+    if (alreadyReflected(final, callback)) {
       this.deps.log.info({ kind, mrn: final.mrn, outcome: 'duplicate after close' }, 'callback accepted');
       return SUCCESS;
     }
     const common = {
-      workflowId: handle.workflowId,
+      workflowId: closedRun.workflowId,
       taskQueue: this.deps.taskQueue,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
       workflowIdConflictPolicy: 'USE_EXISTING' as const,
@@ -180,7 +147,7 @@ export class CallbackIntake {
         ...common,
         args: [input],
         signal: paymentCallback,
-        signalArgs: [signal as PaymentCallbackSignal],
+        signalArgs: [signal],
         staticSummary: `Pay-in ${mrn}: callback after the run closed (was ${state.status})`,
       });
     } else {
@@ -195,7 +162,7 @@ export class CallbackIntake {
         ...common,
         args: [input],
         signal: payoutCallback,
-        signalArgs: [signal as PayoutCallbackSignal],
+        signalArgs: [signal],
         staticSummary: `Payout ${state.mrn}: callback after the run closed (was ${state.status})`,
       });
     }
@@ -203,9 +170,13 @@ export class CallbackIntake {
     return SUCCESS;
   }
 
-  /** A verified callback for an mrn we never created: kept durably (a short workflow) for operators. */
-  private async recordUnmatched(kind: Kind, mrn: string, fields: Record<string, string>): Promise<void> {
-    const callback: UnmatchedCallback = { kind, mrn, fields, receivedAt: new Date().toISOString() };
+  /**
+   * A verified callback no order run can take (an mrn we never created, a run that was terminated):
+   * kept durably (a short workflow, NeedsAttention) for operators, the reason with it.
+   */
+  private async keepForOperators(kind: Kind, mrn: string, signed: Record<string, string>, reason: string): Promise<void> {
+    const { sign: _sign, ...fields } = signed;
+    const callback: UnmatchedCallback = { kind, mrn, fields, receivedAt: new Date().toISOString(), reason };
     const digest = createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 16);
     try {
       await this.deps.client.workflow.start('unmatchedCallbackWorkflow', {
@@ -219,16 +190,23 @@ export class CallbackIntake {
           { key: Mrn, value: mrn },
           { key: NeedsAttention, value: true },
         ],
-        staticSummary: `Unmatched ${kind} callback · mrn ${mrn}`,
+        staticSummary: `Unmatched ${kind} callback · mrn ${mrn} · ${reason}`,
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // a duplicate: already recorded
     }
-    this.deps.log.warn({ kind, mrn, outcome: 'unmatched' }, 'verified callback for an unknown order, recorded for operators');
+    this.deps.log.warn({ kind, mrn, reason, outcome: 'unmatched' }, 'verified callback no order run can take, recorded for operators');
   }
 
   private refuse(kind: Kind, mrn: string | undefined, httpStatus: 400 | 401, reason: string): CallbackAnswer {
     this.deps.log.warn({ kind, mrn, reason, outcome: 'refused' }, 'callback refused');
     return reject(httpStatus, reason);
   }
+}
+
+/** The closed run already says what this callback says: the success it has, for the order's amount, with the paid amount known. */
+function alreadyReflected(final: PaymentState | PayoutState, callback: CheckedCallback): boolean {
+  if (final.status !== 'succeeded') return false;
+  if (callback.kind === 'payout') return callback.amountFen === final.amountFen;
+  return callback.originAmountFen === final.amountFen && (final as PaymentState).paidAmountFen !== null;
 }

@@ -4,6 +4,7 @@ import { fenToDecimal, fenToWholeYuan } from '../../gateway/amount';
 import { AmountFen, AmountMismatch, ChannelId, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../workflows/search-attributes';
 import { badRequest, temporalUnavailable } from '../errors';
 import { isUnavailable } from '../temporal-errors';
+import type { ListCursors } from './list-cursor';
 
 export interface OrderFilter {
   status?: string;
@@ -38,13 +39,15 @@ export interface OrderPage {
  * Lists orders through Temporal visibility, filtered on the same search attributes operators use
  * in the UI — one source of truth for "which orders are stuck / mismatched / pending".
  */
-export async function listOrders(client: Client, kind: 'payment' | 'payout', filter: OrderFilter): Promise<OrderPage> {
-  const query = visibilityQuery(kind, filter);
-  let nextPageToken: Uint8Array | undefined;
-  if (filter.cursor !== undefined) {
-    nextPageToken = Buffer.from(filter.cursor, 'base64url');
-    if (nextPageToken.length === 0) throw badRequest('cursor: not a cursor from a previous page');
+export async function listOrders(client: Client, cursors: ListCursors, kind: 'payment' | 'payout', filter: OrderFilter): Promise<OrderPage> {
+  for (const field of ['createdFrom', 'createdTo'] as const) {
+    // A date JavaScript can read but the visibility store cannot (years before 0000 or after 9999: "+275760-09-13T…").
+    const value = filter[field];
+    if (value !== undefined && !/^[0-9]{4}-/.test(value)) throw badRequest(`${field}: must be a date-time between the years 0000 and 9999`);
   }
+  const query = visibilityQuery(kind, filter);
+  // Only a page token this list sealed reaches Temporal; anything else is a 400 before any call.
+  const nextPageToken = filter.cursor === undefined ? undefined : cursors.open(query, filter.cursor);
   try {
     const response = await client.workflowService.listWorkflowExecutions({
       namespace: client.options.namespace,
@@ -75,12 +78,12 @@ export async function listOrders(client: Client, kind: 'payment' | 'payout', fil
         }
         return item;
       }),
-      nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+      nextCursor: token && token.length > 0 ? cursors.seal(query, token) : null,
     };
   } catch (error) {
     if (isUnavailable(error)) throw temporalUnavailable();
     if ((error as { code?: unknown }).code === 3 || /invalid/i.test(String((error as Error).message))) {
-      throw badRequest('cursor or filter not accepted by the visibility store');
+      throw badRequest(`cursor or filter not accepted by the visibility store: ${(error as Error).message.replace(/^\d+ [A-Z_]+: /, '')}`);
     }
     throw error;
   }

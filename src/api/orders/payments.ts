@@ -58,6 +58,7 @@ export class PaymentOrders {
     const amount = fenToDecimal(request.amountFen);
     const result = await startOrder<PaymentWorkflowInput, PaymentCreationReply, PaymentView>({
       client: deps.client,
+      mrn: request.mrn,
       workflowType: 'paymentWorkflow',
       workflowId: paymentWorkflowId(request.mrn),
       taskQueue: deps.taskQueue,

@@ -11,6 +11,7 @@ import {
   REASON_REQUIRED,
   recheckPayout,
   resolvePayout,
+  UNCONFIRMED_BY_PLATFORM,
   type PayoutCreationReply,
   type PayoutRequest,
   type PayoutView,
@@ -57,6 +58,7 @@ export class PayoutOrders {
     const account = maskAccountNumber(request.accountNumber);
     const result = await startOrder<PayoutWorkflowInput, PayoutCreationReply, PayoutView>({
       client: deps.client,
+      mrn: request.mrn,
       workflowType: 'payoutWorkflow',
       workflowId: payoutWorkflowId(request.mrn),
       taskQueue: deps.taskQueue,
@@ -113,7 +115,7 @@ export class PayoutOrders {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
         const { type, message } = error.cause;
         if (type === REASON_REQUIRED) throw badRequest(message);
-        if (type === NOT_PENDING || type === CONTRADICTED_BY_PLATFORM) throw conflict(message);
+        if (type === NOT_PENDING || type === CONTRADICTED_BY_PLATFORM || type === UNCONFIRMED_BY_PLATFORM) throw conflict(message);
       }
       // The run has closed (decided and merchant notified): the payout exists, it is just no longer open.
       if (isNotFound(error)) throw conflict(`payout ${mrn} is already ${(await this.get(mrn)).status}`);

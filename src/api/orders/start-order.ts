@@ -8,11 +8,13 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type QueryDefinition, type SearchAttributePair, type UpdateDefinition, type Workflow } from '@temporalio/common';
 import { REQUEST_CONFLICT } from '../../workflows/shared/order-types';
-import { conflict, temporalUnavailable } from '../errors';
+import { conflict, orderUnavailable } from '../errors';
 import { isDeadlineExceeded, isNotFound, isUnavailable } from '../temporal-errors';
 
 export interface StartOrderOptions<Input, Reply, View> {
   client: Client;
+  /** The order's mrn: a 503 tells the caller to retry with it. */
+  mrn: string;
   workflowType: 'paymentWorkflow' | 'payoutWorkflow';
   workflowId: string;
   taskQueue: string;
@@ -43,6 +45,16 @@ export type StartOrderResult<Reply, View> =
  * validator refuses a different request → 409), never a second workflow or a second create.
  */
 export async function startOrder<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
+  try {
+    return await startOrAttach(options);
+  } catch (error) {
+    // Whichever step could not reach Temporal: the caller must retry with this mrn, never a new one.
+    if (isUnavailable(error)) throw orderUnavailable(options.mrn);
+    throw error;
+  }
+}
+
+async function startOrAttach<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
   const { client } = options;
   const startOptions: WorkflowStartOptions<Workflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } = {
     workflowId: options.workflowId,
@@ -69,7 +81,6 @@ export async function startOrder<Input, Reply, View>(options: StartOrderOptions<
     if (error instanceof WorkflowExecutionAlreadyStartedError) return existingClosedOrder(options);
     // The client reports our deadline on an update(-with-start) as this error, not as a ServiceError.
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error)) return confirmStarted(options);
-    if (isUnavailable(error)) throw temporalUnavailable();
     throw error;
   }
 }
@@ -88,7 +99,7 @@ async function confirmStarted<Input, Reply, View>(options: StartOrderOptions<Inp
     await options.client.workflow.getHandle(options.workflowId).describe();
     return { kind: 'creating' };
   } catch (error) {
-    if (isNotFound(error) || isUnavailable(error)) throw temporalUnavailable('the order could not be started in time; retry with the same mrn');
+    if (isNotFound(error) || isUnavailable(error)) throw orderUnavailable(options.mrn, 'the order could not be started in time');
     throw error;
   }
 }

@@ -1,10 +1,11 @@
 import formbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { IpRangeList } from '../../http/ip-ranges';
 import type { CallbackAnswer, CallbackIntake } from '../orders/callbacks';
 
 export interface CallbackRoutesOptions {
   intake: CallbackIntake;
-  /** Empty: any source. Otherwise only these addresses may post callbacks. */
+  /** Empty: any source. Otherwise only these addresses and CIDR ranges may post callbacks. */
   allowedIps: string[];
 }
 
@@ -12,11 +13,20 @@ export interface CallbackRoutesOptions {
 export const callbackRoutes: FastifyPluginAsync<CallbackRoutesOptions> = async (app, { intake, allowedIps }) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
+  const allowed = new IpRangeList(allowedIps);
   app.addHook('onRequest', async (request, reply) => {
-    if (allowedIps.length > 0 && !allowedIps.includes(request.ip)) {
+    // request.ip: the peer, or with TRUST_PROXY the client its trusted proxies name; compared canonically.
+    if (allowed.size > 0 && !allowed.has(request.ip)) {
       request.log.warn({ ip: request.ip }, 'callback from an address not in CALLBACK_ALLOWED_IPS');
       return reply.code(403).type('text/plain').send('fail: source address not allowed');
     }
+  });
+
+  // Refused before the intake runs (body too large, media type, unreadable body): in the platform's words too.
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status < 400 || status >= 500) throw error; // the root handler logs it and answers a generic 500
+    return reply.code(status).type('text/plain').send(`fail: ${error.message}`);
   });
 
   const answer = (reply: FastifyReply, result: CallbackAnswer) => reply.code(result.httpStatus).type('text/plain').send(result.body);

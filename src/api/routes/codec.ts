@@ -28,6 +28,9 @@ type JsonPayloads = Static<typeof JsonPayloads>;
 
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
 
+/** The UI batches every payload of a history page into one request: far above the API's 64 KiB. */
+const CODEC_BODY_LIMIT = 4 * 1024 * 1024;
+
 /**
  * A codec server (Temporal's remote codec protocol: POST {endpoint}/decode and /encode) so an
  * operator's Temporal UI or CLI shows plain data. Operators only: `Authorization: Bearer
@@ -73,13 +76,14 @@ export const codecRoutes: FastifyPluginAsync<CodecRoutesOptions> = async (parent
 
   for (const direction of ['encode', 'decode'] as const) {
     const schema = { hide: true, body: JsonPayloads };
+    const bodyLimit = CODEC_BODY_LIMIT;
     app.options(`/codec/${direction}`, preflight);
     app.options(`/codec/:token/${direction}`, preflight);
-    app.post(`/codec/${direction}`, { schema }, async (request) => {
+    app.post(`/codec/${direction}`, { schema, bodyLimit }, async (request) => {
       authorize(request, undefined);
       return run(direction, request.body);
     });
-    app.post(`/codec/:token/${direction}`, { schema: { ...schema, params: Type.Object({ token: Type.String({ maxLength: 256 }) }) } }, async (request) => {
+    app.post(`/codec/:token/${direction}`, { schema: { ...schema, params: Type.Object({ token: Type.String({ maxLength: 256 }) }) }, bodyLimit }, async (request) => {
       authorize(request, request.params.token);
       return run(direction, request.body);
     });

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxProvider } from '../../http/typebox';
-import { normalizeListQuery, normalizePaymentRequest } from '../normalize';
+import { normalizeListQuery, normalizePaymentRequest, type RequestRules } from '../normalize';
+import type { ListCursors } from '../orders/list-cursor';
 import { listOrders } from '../orders/list-orders';
 import type { PaymentOrders } from '../orders/payments';
-import { Creating, CreatePaymentBody, ErrorBody, MrnParams, PaymentRejected, PaymentViewSchema , OrderPageSchema, PaymentListQuery } from '../schemas';
+import { Creating, CreatePaymentBody, CreateUnavailableBody, ErrorBody, MrnParams, PaymentRejected, PaymentViewSchema , OrderPageSchema, PaymentListQuery } from '../schemas';
 
-export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders; client: Client }> = async (parent, { orders, client }) => {
+export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders; client: Client; cursors: ListCursors; rules: RequestRules }> = async (parent, { orders, client, cursors, rules }) => {
   const app = parent.withTypeProvider<TypeBoxProvider>();
 
   app.post(
@@ -16,11 +17,11 @@ export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders; client: 
         summary: 'Create a pay-in (idempotent on mrn)',
         tags: ['payments'],
         body: CreatePaymentBody,
-        response: { 200: PaymentViewSchema, 201: PaymentViewSchema, 202: Creating, 400: ErrorBody, 401: ErrorBody, 409: ErrorBody, 422: PaymentRejected, 503: ErrorBody },
+        response: { 200: PaymentViewSchema, 201: PaymentViewSchema, 202: Creating, 400: ErrorBody, 401: ErrorBody, 409: ErrorBody, 422: PaymentRejected, 503: CreateUnavailableBody },
       },
     },
     async (request, reply) => {
-      const result = await orders.create(normalizePaymentRequest(request.body));
+      const result = await orders.create(normalizePaymentRequest(request.body, rules));
       return reply.code(result.httpStatus).send(result.body);
     },
   );
@@ -35,7 +36,7 @@ export const paymentRoutes: FastifyPluginAsync<{ orders: PaymentOrders; client: 
         response: { 200: OrderPageSchema, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
       },
     },
-    (request) => listOrders(client, 'payment', normalizeListQuery(request.query)),
+    (request) => listOrders(client, cursors, 'payment', normalizeListQuery(request.query)),
   );
 
   app.get(

@@ -19,6 +19,7 @@ import {
   OrdersAnswerSchema,
   OrdersQuerySchema,
   OrderViewSchema,
+  PayoutChecksSchema,
   RequestsAnswerSchema,
   SettleBodySchema,
   type ErrorAnswer,
@@ -149,6 +150,11 @@ export function controlRoutes(app: FastifyInstance, { sandbox }: { sandbox: Sand
     sandbox.scenarios.clearCreateFaults();
     return { faults: [] };
   });
+
+  api.get('/payout-checks', { schema: { response: { 200: PayoutChecksSchema } } }, () => sandbox.scenarios.payoutChecks());
+  api.put('/payout-checks', { schema: { body: PayoutChecksSchema, response: { 200: PayoutChecksSchema, ...ERRORS } } }, (request) =>
+    sandbox.scenarios.setPayoutChecks(request.body),
+  );
 
   api.get('/auto-settle', { schema: { response: { 200: AutoSettleAnswerSchema } } }, () => sandbox.scenarios.autoSettleRules());
   api.put('/auto-settle', { schema: { body: AutoSettleBodySchema, response: { 200: AutoSettleAnswerSchema, ...ERRORS } } }, (request) =>

@@ -22,6 +22,12 @@ export interface OrderTimeouts {
   pollIntervalMs: number;
   pollIntervalMaxMs: number;
   payoutAttentionAfterMs: number;
+  /**
+   * A payout create refused after an attempt whose outcome is unknown is called rejected only when the
+   * platform answered "not found" twice, the second time at least this long after the last create
+   * attempt was sent (a slow first request may still land). Optional: runs started before it existed.
+   */
+  payoutNotFoundConfirmMs?: number;
   notifyRetryForMs: number;
   /** Continue-as-new beyond this many history events (default 2000; tests lower it). */
   continueAsNewAfterEvents?: number;
@@ -62,17 +68,34 @@ export type PlatformAnswer =
   | { kind: 'status'; status: 0 | 1 | 2 }
   | { kind: 'not_found'; message: string }
   | { kind: 'refused'; code: string; message: string }
-  | { kind: 'unavailable'; reason: string };
+  /** `wrongOrder`: the answer named another mrn (or none): treated as no answer. */
+  | { kind: 'unavailable'; reason: string; wrongOrder?: true };
 
-/** Callback values the API verified, parsed to fen. Raw strings stay in the API's log line. */
-export interface PaymentCallbackSignal {
+/**
+ * A platform callback as a signal: the signed fields and `sign` exactly as the API received them.
+ * The workflow does not trust the sender (anyone with write access to Temporal can signal): the
+ * worker verifies the signature again before anything is applied.
+ */
+export interface CallbackSignal {
+  fields: Record<string, string>;
+  receivedAt: string;
+}
+
+export type PaymentCallbackSignal = CallbackSignal;
+export type PayoutCallbackSignal = CallbackSignal;
+
+/**
+ * The signal as the API sent it before callbacks were re-verified by the worker (values parsed to
+ * fen): only replayed from the histories of runs that received one then.
+ */
+export interface LegacyPaymentCallbackSignal {
   amountFen: number;
   originAmountFen: number;
   channel: number;
   receivedAt: string;
 }
 
-export interface PayoutCallbackSignal {
+export interface LegacyPayoutCallbackSignal {
   amountFen: number;
   receivedAt: string;
 }

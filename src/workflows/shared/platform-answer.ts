@@ -18,8 +18,12 @@ export function describeAnswer(answer: PlatformAnswer, labels: readonly [string,
 
 /** A query activity that failed for good is just "no answer this time". */
 export function noAnswer(error: unknown): PlatformAnswer {
-  const reason = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : String(error);
-  return { kind: 'unavailable', reason };
+  return { kind: 'unavailable', reason: failureReason(error) };
+}
+
+/** What an activity failure says, for the timeline: its cause (the activity's own error, a timeout). */
+export function failureReason(error: unknown): string {
+  return error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : String(error);
 }
 
 /** The platform's query endpoints. A failed query is just "no answer this time": the poll loop asks again later. */
