@@ -3,9 +3,11 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.production.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# Only what the API and worker entries import (tsconfig.production.json): the sandbox platform and the
+# all-in-one development start (`npm start`) are development tools, not part of the image.
+RUN npx tsc -p tsconfig.production.json && test ! -e dist/sandbox && test ! -e dist/system.js && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

@@ -1,6 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Import paths into the named src folders, from one or two levels below src. */
+const layer = (folders) => folders.flatMap((folder) => [`../${folder}`, `../${folder}/**`, `../../${folder}`, `../../${folder}/**`]);
+
 export default tseslint.config(
   { ignores: ['dist/', 'dist-bench/', 'node_modules/', '.temporal/', '.data/', 'artifacts/', 'coverage/', '*.js', '*.mjs'] },
   js.configs.recommended,
@@ -26,7 +29,8 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflow code must be deterministic: no Node built-ins.' },
             { group: ['fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process', 'undici', 'fastify', 'pino'], message: 'Workflow code must be deterministic: do I/O in activities.' },
-            { group: ['../activities', '../activities/*'], message: 'Import activities as types only (import type).', allowTypeImports: true },
+            // Activities, their argument types and the API's views are contracts (src/contracts).
+            { group: layer(['activities', 'api', 'config']), message: 'Workflows import no activity implementation, API or configuration: the types they share are in src/contracts.' },
           ],
         },
       ],
@@ -38,7 +42,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../workflows*', '../activities*', '../api*', '../temporal*', '../../workflows*', '../../activities*', '../../api*', '../../temporal*'], message: 'The sandbox must not use the product code.' }] },
+        { patterns: [{ group: layer(['workflows', 'activities', 'api', 'temporal', 'config']), message: 'The sandbox must not use the product code.' }] },
       ],
     },
   },
@@ -46,7 +50,60 @@ export default tseslint.config(
     // The protocol module stands alone: no Temporal, no Fastify.
     files: ['src/gateway/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*', 'fastify', '@fastify/*'], message: 'src/gateway imports nothing from Temporal or Fastify.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@temporalio/*', 'fastify', '@fastify/*'], message: 'src/gateway imports nothing from Temporal or Fastify.' },
+            { group: layer(['contracts', 'workflows', 'activities', 'api', 'config']), message: 'src/gateway is the bottom layer: it imports none of the product.' },
+          ],
+        },
+      ],
+    },
+  },
+  // Layers: src/contracts (types, IDs, definitions shared by everything) sits below the workflows,
+  // the activities, the API and the configuration, none of which imports another's implementation.
+  {
+    files: ['src/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', '!../gateway', '!../gateway/**'], message: 'src/contracts imports nothing of ours but the protocol module (src/gateway): everything else imports it.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: layer(['workflows', 'api', 'config']), message: 'Activities import no workflow, API or configuration: shared types are in src/contracts, dependencies are passed in.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: layer(['workflows', 'activities']), message: 'The API talks to workflows through their definitions in src/contracts, never their implementation.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!contracts(/|$)|codec/keys$|http/ip-ranges$|temporal/connection-options$)',
+              message: 'Configuration imports only src/contracts and the parsers of the values it reads (codec keys, IP ranges, Temporal connection security).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { Agent, request } from 'undici';
-import { paymentWorkflowId, type PaymentState } from '../src/workflows/payment-definitions';
+import { paymentWorkflowId, type PaymentState } from '../src/contracts/payment';
 import { failed, type OrderRunner, type OrderSample } from './run';
 
 export interface OrchestratorTarget {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Registers the order workflows' custom search attributes (ORDER_SEARCH_ATTRIBUTES in
-# src/workflows/search-attributes.ts) on a real Temporal cluster, with the Temporal CLI.
+# src/contracts/search-attributes.ts) on a real Temporal cluster, with the Temporal CLI.
 #
 #   TEMPORAL_ADDRESS=temporal.internal:7233 TEMPORAL_NAMESPACE=payments scripts/register-search-attributes.sh
 #
@@ -14,7 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 address="${TEMPORAL_ADDRESS:-localhost:7233}"
 namespace="${TEMPORAL_NAMESPACE:-default}"
 
-definitions="$root/dist/workflows/search-attributes.js"
+definitions="$root/dist/contracts/search-attributes.js"
 if [[ ! -f "$definitions" ]]; then
   echo "register-search-attributes: $definitions missing; run \`npm run build\` first" >&2
   exit 1

@@ -14,6 +14,16 @@ npm run --silent build
 npm run --silent lint
 npx tsc --noEmit -p tsconfig.test.json
 
+# ---- promtool (test/deploy/prometheus.test.ts) --------------------------------------------------
+# The alert rules are checked and unit-tested with promtool, from Debian's prometheus package
+# (bookworm: 2.42.0+ds-5+deb12u1). Installed quietly when missing (as root); a no-op when present.
+# Without it the prometheus test fails and says so.
+if ! command -v promtool >/dev/null && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+  echo "monitoring: installing promtool (apt-get install prometheus)..." >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } >/dev/null 2>&1 ||
+    echo "monitoring: WARNING: apt-get install prometheus failed; test/deploy/prometheus.test.ts will fail" >&2
+fi
+
 # ---- Browser tests (test/browser) -------------------------------------------------------------
 # They drive Debian's chromium through playwright-core (never a browser downloaded by playwright).
 # Install it when missing (as root, quietly; a no-op when present), with a small CJK font so the

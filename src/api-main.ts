@@ -4,11 +4,12 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app';
+import { RequestIdMemoInterceptor } from './api/request-context';
 import { apiSettings } from './api/settings';
 import { AesGcmPayloadCodec, encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-import { temporalConnectionOptions, TemporalConnectionConfigError } from './temporal/connection-options';
+import { startTracing } from './tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
@@ -18,8 +19,14 @@ async function main(): Promise<void> {
   if (apiToken === undefined || gateway === undefined || config.temporal.address === undefined || operatorToken === undefined || codecKeys === undefined) {
     throw new Error('unreachable');
   }
-  const connection = await Connection.connect(temporalConnectionOptions(process.env, config.temporal.address));
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: encryptingDataConverter(codecKeys) });
+  const tracing = startTracing(config.otlpEndpoint, 'orchestrator-api');
+  const connection = await Connection.connect({ address: config.temporal.address, ...config.temporal.connection });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: encryptingDataConverter(codecKeys),
+    interceptors: { workflow: [new RequestIdMemoInterceptor(), ...(tracing?.workflowClientInterceptors ?? [])] },
+  });
   const app = await buildApp({
     settings: apiSettings(config, { apiToken, gateway, operatorToken, codec: new AesGcmPayloadCodec(codecKeys) }),
     client,
@@ -39,6 +46,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => clearInterval(idleSweep))
       .then(() => connection.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => {
           log.info('stopped');
@@ -55,6 +63,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof TemporalConnectionConfigError ? error.message : error);
+  console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });

@@ -3,16 +3,18 @@
  * Web UI) unless TEMPORAL_ADDRESS is set, the sandbox platform unless GATEWAY_URL is set, a worker
  * and the API. Ctrl-C / SIGTERM stops everything cleanly.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { installWorkerRuntime } from './metrics/worker-metrics';
 import { startSystem } from './system';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'all-in-one');
   const log = createLogger('orchestrator', config.logLevel);
-  // We stop the worker ourselves, after the API, so no signal handler races ours.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  // We stop the worker ourselves, after the API, so no signal handler races ours. The runtime also
+  // serves the worker's metrics on WORKER_METRICS_PORT (the API serves its own on /metrics).
+  installWorkerRuntime(config.workerMetricsPort, { shutdownSignals: [], logger: new DefaultLogger('WARN') });
   const system = await startSystem({ config, log });
 
   const lines = [
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     '',
     `  API            ${system.apiUrl}   (docs: ${system.apiUrl}/docs)`,
     `  API token      ${system.apiToken}${config.apiToken === undefined ? '   (generated; kept in ' + config.dataDir + '/local-secrets.json)' : ''}`,
+    `  Metrics        ${system.apiUrl}/metrics (API) · http://127.0.0.1:${config.workerMetricsPort}/metrics (worker, Temporal SDK)`,
     `  Temporal       ${system.temporalAddress}${system.temporalUiUrl ? `   (Web UI: ${system.temporalUiUrl})` : ''}`,
     system.sandbox
       ? `  Sandbox        ${system.sandbox.url}   (cashier: ${system.sandbox.url}/ · payout operator: ${system.sandbox.url}/operator)`

@@ -13,11 +13,13 @@ import { buildApp } from './api/app';
 import { AesGcmPayloadCodec, encryptingDataConverter, parseCodecKeys, type CodecKeyRing } from './codec';
 import { apiSettings } from './api/settings';
 import type { Config, GatewayConfig } from './config';
-import { GatewayClient } from './gateway';
+import { startAttentionGauge } from './metrics/attention-gauge';
+import { RequestIdMemoInterceptor } from './api/request-context';
+import { startTracing } from './tracing';
+import { MeteredGatewayClient, runtimeMeter } from './metrics/worker-metrics';
 import { startSandbox, type RunningSandbox, type StartSandboxOptions } from './sandbox';
 import { startDevServer, type DevServer, type DevServerOptions } from './temporal/dev-server';
-import { temporalConnectionOptions } from './temporal/connection-options';
-import { ORDER_SEARCH_ATTRIBUTES } from './workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from './contracts/search-attributes';
 import { createOrderWorker } from './worker';
 
 export interface SystemOptions {
@@ -78,6 +80,8 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
         appKey: config.sandboxMerchant.appKey ?? secrets.sandboxAppKey,
         secret: config.sandboxMerchant.secret ?? secrets.sandboxSecret,
         logger: log.child({ component: 'sandbox' }),
+        // Its orders live next to the dev server's database: a restart keeps pending payouts answerable.
+        dataDir: resolve(config.dataDir),
         ...sandboxOptions,
       });
       stack.push(() => (sandbox as RunningSandbox).close());
@@ -104,10 +108,17 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     }
 
     // An external cluster may need TLS or an API key (TEMPORAL_TLS_*, TEMPORAL_API_KEY); the embedded dev server is plaintext.
-    const connectionOptions = config.temporal.address === undefined ? { address: temporalAddress } : temporalConnectionOptions(process.env, temporalAddress);
+    const connectionOptions = config.temporal.address === undefined ? { address: temporalAddress } : { address: temporalAddress, ...config.temporal.connection };
+    const tracing = startTracing(config.otlpEndpoint, 'payment-orchestrator');
+    if (tracing !== undefined) stack.push(() => tracing.shutdown());
     const connection = await Connection.connect(connectionOptions);
     stack.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter,
+      interceptors: { workflow: [new RequestIdMemoInterceptor(), ...(tracing?.workflowClientInterceptors ?? [])] },
+    });
 
     const app = await buildApp({
       settings: apiSettings(config, { apiToken, gateway, codec, operatorToken }),
@@ -118,8 +129,9 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     stack.push(() => app.close());
     const publicUrl = config.publicUrl;
 
-    const gatewayClient = new GatewayClient({ baseUrl: gateway.url, appKey: gateway.appKey, secret: gateway.secret, timeoutMs: gateway.timeoutMs });
     const workerConnection = await NativeConnection.connect(connectionOptions);
+    // The runtime's meter: exported when the entry point installed the runtime with metrics (npm start), a no-op otherwise.
+    const gatewayClient = new MeteredGatewayClient({ baseUrl: gateway.url, appKey: gateway.appKey, secret: gateway.secret, timeoutMs: gateway.timeoutMs }, runtimeMeter());
     stack.push(() => workerConnection.close());
     stack.push(() => gatewayClient.close());
     const worker: Worker = await createOrderWorker({
@@ -134,7 +146,10 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
       notifyAllowPrivate: config.notifyAllowPrivate,
       ...(workflowBundle ? { workflowBundle } : {}),
       dataConverter,
+      ...(tracing === undefined ? {} : { tracing: tracing.worker }),
     });
+    const attention = startAttentionGauge({ client, taskQueue: config.temporal.taskQueue, meter: runtimeMeter(), log });
+    stack.push(async () => attention.stop());
     const running = worker.run();
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped with an error'));
     stack.push(async () => {

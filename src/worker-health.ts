@@ -7,7 +7,6 @@
 import { createServer, type Server } from 'node:http';
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { parseDuration } from './config/duration';
 
 export interface WorkerHealthOptions {
   port: number;
@@ -22,15 +21,6 @@ export interface WorkerHealthOptions {
 export interface WorkerHealthServer {
   port: number;
   close(): Promise<void>;
-}
-
-/** WORKER_HEALTH_PORT → port, undefined when unset; throws on a malformed value. */
-export function workerHealthPort(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env.WORKER_HEALTH_PORT?.trim();
-  if (text === undefined || text === '') return undefined;
-  const port = Number(text);
-  if (!/^[0-9]+$/.test(text) || port > 65535) throw new Error(`WORKER_HEALTH_PORT="${text}" is not a TCP port (0-65535)`);
-  return port;
 }
 
 export interface WorkerHealthStatus {
@@ -95,10 +85,3 @@ export function startWorkerHealthServer(worker: Worker, connection: NativeConnec
   });
 }
 
-/** WORKER_SHUTDOWN_GRACE (default 30s): how long running activities may finish after SIGTERM. */
-export function workerShutdownGrace(env: NodeJS.ProcessEnv): number {
-  const text = env.WORKER_SHUTDOWN_GRACE?.trim() || '30s';
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new Error(`WORKER_SHUTDOWN_GRACE="${text}" is not a duration such as 30s or 2m`);
-  return ms;
-}

@@ -2,50 +2,47 @@
  * The worker: runs order workflows and their activities. `node dist/worker.js` runs a worker only,
  * connected to TEMPORAL_ADDRESS; the all-in-one start calls `createOrderWorker` itself.
  */
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
-import { createActivities } from './activities';
+import { createActivities, type ActivityDeps } from './activities';
 import { encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
-import { GatewayClient, type MerchantCredentials } from './gateway';
 import { createLogger } from './logger';
-import { temporalConnectionOptions, TemporalConnectionConfigError } from './temporal/connection-options';
-import { startWorkerHealthServer, workerHealthPort, workerShutdownGrace } from './worker-health';
+import { startAttentionGauge } from './metrics/attention-gauge';
+import { installWorkerRuntime, MeteredGatewayClient, notificationMetricsInterceptor, runtimeMeter, WORKFLOW_METRICS_MODULE } from './metrics/worker-metrics';
+import { startTracing, type Tracing } from './tracing';
+import { startWorkerHealthServer } from './worker-health';
 
-export interface OrderWorkerDeps {
+/** What the worker connects to, and what its activities are built from (`ActivityDeps`). */
+export interface OrderWorkerDeps extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  gateway: GatewayClient;
-  /** The gateway's appKey and secret: callback signals are verified again before they apply. */
-  gatewayCredentials: MerchantCredentials;
-  publicUrl: string;
-  notifySecret: string;
-  notifyTimeoutMs: number;
-  /** NOTIFY_ALLOW_PRIVATE: notifications may go to loopback, private and link-local addresses. */
-  notifyAllowPrivate: boolean;
   /** Pre-bundled workflow code (tests bundle once); by default the worker bundles ./workflows. */
   workflowBundle?: WorkflowBundleOption;
   dataConverter?: DataConverter;
   /** After SIGTERM / shutdown(): how long running activities may finish before they are cancelled (default: at once). */
   shutdownGraceTime?: number;
+  /** OpenTelemetry interceptors and the workflow span sink, when tracing is on. */
+  tracing?: Tracing['worker'];
 }
 
 export async function createOrderWorker(deps: OrderWorkerDeps): Promise<Worker> {
-  const workflows = deps.workflowBundle === undefined ? { workflowsPath: require.resolve('./workflows') } : { workflowBundle: deps.workflowBundle };
+  // A pre-built bundle carries its interceptor modules itself (bundleWorkflowCode's workflowInterceptorModules).
+  const workflows =
+    deps.workflowBundle === undefined
+      ? { workflowsPath: require.resolve('./workflows'), workflowModules: [WORKFLOW_METRICS_MODULE, ...(deps.tracing?.workflowModules ?? [])] }
+      : { workflowBundle: deps.workflowBundle, workflowModules: [] };
+  const { workflowModules, ...workflowCode } = workflows;
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    ...workflows,
-    activities: createActivities({
-      gateway: deps.gateway,
-      gatewayCredentials: deps.gatewayCredentials,
-      publicUrl: deps.publicUrl,
-      notifySecret: deps.notifySecret,
-      notifyTimeoutMs: deps.notifyTimeoutMs,
-      notifyAllowPrivate: deps.notifyAllowPrivate,
-    }),
+    ...workflowCode,
+    interceptors: { activity: [...(deps.tracing?.activity ?? []), notificationMetricsInterceptor(runtimeMeter())], workflowModules },
+    ...(deps.tracing === undefined ? {} : { sinks: deps.tracing.sinks }),
+    activities: createActivities(deps),
     ...(deps.dataConverter === undefined ? {} : { dataConverter: deps.dataConverter }),
     ...(deps.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: deps.shutdownGraceTime }),
   });
@@ -59,8 +56,11 @@ async function main(): Promise<void> {
   if (gatewayConfig === undefined || config.notifySecret === undefined || config.temporal.address === undefined || config.codecKeys === undefined) {
     throw new Error('unreachable');
   }
-  const connection = await NativeConnection.connect(temporalConnectionOptions(process.env, config.temporal.address));
-  const gateway = new GatewayClient({ baseUrl: gatewayConfig.url, appKey: gatewayConfig.appKey, secret: gatewayConfig.secret, timeoutMs: gatewayConfig.timeoutMs });
+  // Before any connection: the runtime (and its Prometheus exporter) is installed once per process.
+  installWorkerRuntime(config.workerMetricsPort);
+  const tracing = startTracing(config.otlpEndpoint, 'orchestrator-worker');
+  const connection = await NativeConnection.connect({ address: config.temporal.address, ...config.temporal.connection });
+  const gateway = new MeteredGatewayClient({ baseUrl: gatewayConfig.url, appKey: gatewayConfig.appKey, secret: gatewayConfig.secret, timeoutMs: gatewayConfig.timeoutMs }, runtimeMeter());
   const worker = await createOrderWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -72,15 +72,24 @@ async function main(): Promise<void> {
     notifyTimeoutMs: config.notifyTimeoutMs,
     notifyAllowPrivate: config.notifyAllowPrivate,
     dataConverter: encryptingDataConverter(config.codecKeys),
-    shutdownGraceTime: workerShutdownGrace(process.env),
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+    ...(tracing === undefined ? {} : { tracing: tracing.worker }),
   });
-  const healthPort = workerHealthPort(process.env);
-  const health = healthPort === undefined ? undefined : await startWorkerHealthServer(worker, connection, { port: healthPort, host: process.env.WORKER_HEALTH_HOST?.trim() || '127.0.0.1' });
-  log.info({ address: config.temporal.address, taskQueue: config.temporal.taskQueue, healthPort: health?.port }, 'worker running');
+  const { healthPort, healthHost } = config.worker;
+  const health = healthPort === undefined ? undefined : await startWorkerHealthServer(worker, connection, { port: healthPort, host: healthHost });
+  const attention = startAttentionGauge({
+    client: new Client({ connection, namespace: config.temporal.namespace, dataConverter: encryptingDataConverter(config.codecKeys) }),
+    taskQueue: config.temporal.taskQueue,
+    meter: runtimeMeter(),
+    log,
+  });
+  log.info({ address: config.temporal.address, taskQueue: config.temporal.taskQueue, healthPort: health?.port, metricsPort: config.workerMetricsPort }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running activities finish
   // within WORKER_SHUTDOWN_GRACE, and then resolves.
   await worker.run();
   log.info('worker stopped');
+  await tracing?.shutdown();
+  attention.stop();
   await health?.close();
   await gateway.close();
   await connection.close();
@@ -88,7 +97,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(error instanceof ConfigError || error instanceof TemporalConnectionConfigError ? error.message : error);
+    console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   });
 }

@@ -1,4 +1,5 @@
-import { ConfigError, formatDuration, loadConfig, parseDuration, type Role } from '../src/config';
+import { ConfigError, loadConfig, type Role } from '../src/config';
+import { formatDuration, parseDuration } from '../src/contracts/duration';
 
 const GATEWAY_ENV = {
   GATEWAY_URL: 'https://gw.example.com',
@@ -446,5 +447,58 @@ describe('formatDuration', () => {
     ['2d', '2d'],
   ])('what parseDuration reads from %j reads %j', (text, formatted) => {
     expect(formatDuration(parseDuration(text)!)).toBe(formatted);
+  });
+});
+
+describe('monitoring, worker process and Temporal connection settings', () => {
+  it('defaults: /metrics open, worker metrics on 9464, tracing off, no worker health endpoint, 30s grace, plaintext Temporal', () => {
+    const config = loadConfig({}, 'all-in-one');
+    expect(config).toMatchObject({ metricsToken: undefined, workerMetricsPort: 9464, otlpEndpoint: undefined });
+    expect(config.worker).toEqual({ healthPort: undefined, healthHost: '127.0.0.1', shutdownGraceMs: 30_000 });
+    expect(config.temporal.connection).toEqual({});
+  });
+
+  it('reads METRICS_TOKEN, WORKER_METRICS_PORT, OTEL_EXPORTER_OTLP_ENDPOINT, the worker settings and an API key', () => {
+    const config = loadConfig(
+      {
+        METRICS_TOKEN: 'metrics-token-0123456789',
+        WORKER_METRICS_PORT: '9500',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318/',
+        WORKER_HEALTH_PORT: '8081',
+        WORKER_HEALTH_HOST: '0.0.0.0',
+        WORKER_SHUTDOWN_GRACE: '45s',
+        TEMPORAL_API_KEY: 'key-123',
+      },
+      'all-in-one',
+    );
+    expect(config).toMatchObject({ metricsToken: 'metrics-token-0123456789', workerMetricsPort: 9500, otlpEndpoint: 'http://otel-collector:4318' });
+    expect(config.worker).toEqual({ healthPort: 8081, healthHost: '0.0.0.0', shutdownGraceMs: 45_000 });
+    expect(config.temporal.connection).toEqual({ tls: {}, apiKey: 'key-123' });
+  });
+
+  it('names every bad value, once each', () => {
+    expect(
+      problemsOf(
+        {
+          METRICS_TOKEN: 'short',
+          WORKER_METRICS_PORT: '70000',
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+          WORKER_HEALTH_PORT: 'eighty',
+          WORKER_SHUTDOWN_GRACE: 'soon',
+          TEMPORAL_TLS_CERT: '/nonexistent/client.pem',
+          TEMPORAL_TLS: 'maybe',
+        },
+        'all-in-one',
+      ),
+    ).toEqual([
+      expect.stringContaining('TEMPORAL_TLS_CERT=/nonexistent/client.pem cannot be read'),
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (client certificate and its key)',
+      'TEMPORAL_TLS="maybe" is not true or false',
+      'WORKER_HEALTH_PORT="eighty" is not a TCP port (0-65535)',
+      'WORKER_SHUTDOWN_GRACE="soon" is not a duration such as 30s or 2m',
+      'METRICS_TOKEN must be at least 16 characters',
+      'WORKER_METRICS_PORT="70000" is not a TCP port (1-65535)',
+      'OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318" is not an absolute http(s) URL without query or fragment',
+    ]);
   });
 });

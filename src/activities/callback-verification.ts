@@ -1,5 +1,5 @@
 import { checkCallback, type MerchantCredentials } from '../gateway/callback';
-import type { CallbackVerification, VerifyCallbackArgs } from './types';
+import type { CallbackVerification, VerifyCallbackArgs } from '../contracts/activities';
 
 /**
  * Verifies a callback signal's fields the way the API verified the callback: appKey and MD5

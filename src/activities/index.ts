@@ -2,9 +2,9 @@ import type { GatewayClient, MerchantCredentials } from '../gateway';
 import { createCallbackVerification } from './callback-verification';
 import { createNotifyActivities } from './notify';
 import { createPlatformActivities } from './platform';
-import type { OrderActivities } from './types';
+import type { OrderActivities } from '../contracts/activities';
 
-export type { OrderActivities } from './types';
+export type { OrderActivities } from '../contracts/activities';
 
 export interface ActivityDeps {
   gateway: GatewayClient;

@@ -1,7 +1,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { publicOnlyLookup, RefusedDestinationError, refusedHost, type ResolveAll } from '../notify/destination';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signNotification } from '../notify/signature';
-import type { DeliveryAttempt, NotifyArgs } from './types';
+import type { DeliveryAttempt, NotifyArgs } from '../contracts/activities';
 
 export interface NotifyDeps {
   notifySecret: string;

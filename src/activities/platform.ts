@@ -1,13 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { GatewayClient, Outcome } from '../gateway';
-import type { PlatformAnswer } from '../workflows/shared/order-types';
+import type { PlatformAnswer } from '../contracts/order';
 import type {
   CreatePaymentArgs,
   CreatePayoutArgs,
   PaymentCreateResult,
   PayoutCreateResult,
   QueryArgs,
-} from './types';
+} from '../contracts/activities';
 
 export interface PlatformDeps {
   gateway: GatewayClient;

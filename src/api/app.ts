@@ -5,11 +5,13 @@ import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { useStrictJson } from '../http/strict-json';
 import { typeboxValidatorCompiler } from '../http/typebox';
-import type { OrderTimeouts } from '../workflows/shared/order-types';
-import { registerErrorHandler } from './errors';
+import { registerApiMetrics } from '../metrics/api-metrics';
+import { traceRequests } from '../tracing';
+import type { OrderTimeouts } from '../contracts/order';
+import { frameworkErrors, registerErrorHandler } from './errors';
 import { CallbackIntake } from './orders/callbacks';
+import { bindRequestContext, orderLogFields } from './request-context';
 import { CheckoutLinks } from './orders/checkout-links';
-import { KnownAmounts } from './orders/known-amounts';
 import { ListCursors } from './orders/list-cursor';
 import { PaymentOrders } from './orders/payments';
 import { PayoutOrders } from './orders/payouts';
@@ -37,6 +39,10 @@ export interface ApiSettings {
   /** How long POST /v1/payments|payouts waits for the platform before answering 202 "creating". */
   createWaitMs: number;
   namespace: string;
+  /** METRICS_TOKEN: bearer token of GET /metrics; unset: open. */
+  metricsToken?: string;
+  /** A server span per request (OTEL_EXPORTER_OTLP_ENDPOINT set; the process started tracing). */
+  tracing?: boolean;
   /** The codec server for operators (Temporal UI decoding); off when no codec is given. */
   codec?: { codec: PayloadCodec; operatorToken: string; corsOrigins: string[] };
 }
@@ -53,15 +59,22 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
   // Behind a proxy, request.ip (the callback allow-list's input) is the client named by the trusted proxies only.
   const trustProxy = settings.trustProxy.length > 0 ? settings.trustProxy : false;
   // maxParamLength: a too long mrn or token reaches its route and is refused naming the parameter (Fastify's 100 answers "no route").
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024, trustProxy, routerOptions: { maxParamLength: 1024 } });
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024, trustProxy, routerOptions: { maxParamLength: 1024 }, frameworkErrors });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   registerErrorHandler(app);
   useStrictJson(app);
+  // JSON (and the callbacks' forms) only: a text/plain body is refused 415, not read as a string that fails the schema.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onResponse', async (request, reply) => {
     // The codec route may carry the operator token in its path: log the route pattern there.
     const path = request.routeOptions.url?.includes(':token') ? request.routeOptions.url : request.url.split('?')[0];
-    request.log.info({ method: request.method, path, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // A request about an order names it as every order log line does: mrn and workflowId (and reqId, pino's).
+    request.log.info({ method: request.method, path, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime), ...orderLogFields(request) }, 'request');
   });
+
+  const metrics = registerApiMetrics(app, { token: settings.metricsToken });
+  if (settings.tracing === true) traceRequests(app);
+  bindRequestContext(app);
 
   await app.register(swagger, {
     openapi: {
@@ -74,13 +87,12 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
 
   const checkoutLinks = new CheckoutLinks(settings.apiToken, settings.publicUrl);
   const common = { client, taskQueue: settings.taskQueue, timeouts: settings.timeouts, createWaitMs: settings.createWaitMs };
-  const knownAmounts = new KnownAmounts();
-  const payments = new PaymentOrders({ ...common, checkoutLinks, knownAmounts });
+  const payments = new PaymentOrders({ ...common, checkoutLinks });
   const payouts = new PayoutOrders(common);
-  const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger });
+  const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger, metrics });
 
   await app.register(healthRoutes, { client });
-  await app.register(callbackRoutes, { intake, allowedIps: settings.callbackAllowedIps });
+  await app.register(callbackRoutes, { intake, allowedIps: settings.callbackAllowedIps, metrics });
   await app.register(checkoutRoutes, { orders: payments, links: checkoutLinks });
   if (settings.codec !== undefined) await app.register(codecRoutes, { ...settings.codec, namespace: settings.namespace });
   await app.register(async (v1) => {

@@ -1,8 +1,8 @@
 import type { Static } from '@sinclair/typebox';
 import { channelById, parseDecimal, parseWholeYuan } from '../gateway';
 import { refusedHost } from '../notify/destination';
-import type { PaymentRequest } from '../workflows/payment-definitions';
-import type { PayoutRequest } from '../workflows/payout-definitions';
+import type { PaymentRequest } from '../contracts/payment';
+import type { PayoutRequest } from '../contracts/payout';
 import { badRequest } from './errors';
 import { generateMrn } from './orders/mrn';
 import type { OrderFilter } from './orders/list-orders';
@@ -39,7 +39,7 @@ export function normalizePayoutRequest(body: Static<typeof CreatePayoutBody>, ru
   if (!parsed.ok) throw badRequest(`amount: must be a positive whole number of yuan (got ${JSON.stringify(body.amount)})`);
   if (parsed.fen > MAX_FEN) throw badRequest('amount: too large');
   const request: PayoutRequest = {
-    mrn: body.mrn ?? generateMrn('W'),
+    mrn: body.mrn,
     amountFen: parsed.fen,
     bankName: printable('bankName', body.bankName),
     accountName: printable('accountName', body.accountName),

@@ -1,6 +1,8 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { CHANNEL_IDS } from '../gateway/channels';
-import { PAYMENT_STATUSES, PAYOUT_STATUSES } from '../workflows/shared/status';
+import { PAYMENT_STATUSES, PAYOUT_STATUSES } from '../contracts/status';
+import { OPERATOR_REASON, RESOLVE_OUTCOMES } from '../contracts/views';
+import { literalUnion, Nullable } from '../contracts/typebox';
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './orders/list-cursor';
 import { MRN_PATTERN } from './orders/mrn';
 
@@ -8,11 +10,10 @@ import { MRN_PATTERN } from './orders/mrn';
  * The API's contract: request and response schemas (TypeBox = JSON Schema), validated on every
  * route and published as OpenAPI at /docs.
  */
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const Mrn = Type.String({ pattern: MRN_PATTERN, description: 'merchant reference number: 1-64 of A-Z a-z 0-9 _ -' });
 const HttpUrl = Type.String({ minLength: 1, maxLength: 2048, description: 'absolute http(s) URL' });
-const Reason = Type.String({ minLength: 3, maxLength: 500, description: 'why: recorded in the order history' });
+const Reason = Type.String({ ...OPERATOR_REASON, description: 'why: recorded in the order history' });
 
 export const ErrorBody = Type.Object(
   { error: Type.String({ description: 'stable error code' }), message: Type.String() },
@@ -59,86 +60,12 @@ export const CreatePayoutBody = Type.Object(
 
 export const RecheckBody = Type.Object({ reason: Reason }, { additionalProperties: false });
 export const ResolveBody = Type.Object(
-  { outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]), reason: Reason },
+  { outcome: literalUnion(RESOLVE_OUTCOMES), reason: Reason },
   { additionalProperties: false },
 );
 
-const TimelineEntry = Type.Object({
-  at: Type.String(),
-  event: Type.String(),
-  detail: Type.Optional(Type.String()),
-  count: Type.Optional(Type.Integer()),
-  lastAt: Type.Optional(Type.String()),
-});
-
-const Notification = Type.Object({
-  url: Nullable(Type.String()),
-  deliveries: Type.Array(
-    Type.Object({
-      eventId: Type.String(),
-      type: Type.String(),
-      status: Type.String({ description: 'pending | delivered | gave_up' }),
-      attempts: Type.Integer(),
-      firstAttemptAt: Type.Optional(Type.String()),
-      lastAttemptAt: Type.Optional(Type.String()),
-      lastError: Type.Optional(Type.String()),
-      deliveredAt: Type.Optional(Type.String()),
-      nextAttemptAt: Type.Optional(Type.String()),
-    }),
-  ),
-});
-
-const literalUnion = (values: readonly string[]) => Type.Union(values.map((value) => Type.Literal(value)));
-
-export const PaymentViewSchema = Type.Object(
-  {
-    mrn: Type.String(),
-    status: literalUnion(PAYMENT_STATUSES),
-    amount: Type.String(),
-    paidAmount: Nullable(Type.String()),
-    paidAmountKnown: Type.Boolean(),
-    amountMismatch: Type.Boolean(),
-    channelId: Type.Integer(),
-    channelName: Type.String(),
-    mode: Type.String(),
-    payUrl: Nullable(Type.String()),
-    checkoutUrl: Type.Optional(Type.String()),
-    form: Type.Optional(Type.Object({ action: Type.String(), fields: Type.Record(Type.String(), Type.String()) })),
-    late: Type.Boolean(),
-    needsAttention: Type.Boolean(),
-    attentionReasons: Type.Array(Type.String()),
-    createdAt: Type.String(),
-    expiresAt: Type.String(),
-    finishedAt: Nullable(Type.String()),
-    error: Nullable(Type.Object({ message: Type.String() })),
-    notification: Notification,
-    timeline: Type.Array(TimelineEntry),
-  },
-  {},
-);
-
-export const PayoutViewSchema = Type.Object(
-  {
-    mrn: Type.String(),
-    status: literalUnion(PAYOUT_STATUSES),
-    amount: Type.String(),
-    bankName: Type.String(),
-    accountName: Type.String({ description: 'masked' }),
-    accountNumber: Type.String({ description: 'masked: ****0123' }),
-    needsAttention: Type.Boolean(),
-    attentionReasons: Type.Array(Type.String()),
-    amountMismatch: Type.Boolean(),
-    createdAt: Type.String(),
-    finishedAt: Nullable(Type.String()),
-    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
-    resolution: Nullable(Type.Object({ outcome: Type.String(), reason: Type.String(), at: Type.String() })),
-    lastPlatformAnswer: Nullable(Type.String()),
-    nextPollAt: Nullable(Type.String()),
-    notification: Notification,
-    timeline: Type.Array(TimelineEntry),
-  },
-  {},
-);
+// The order views: defined once in the contracts, where the workflows' view types derive from them.
+export { PaymentViewSchema, PayoutViewSchema } from '../contracts/views';
 
 export const Creating = Type.Object({ mrn: Type.String(), status: Type.Literal('creating') });
 export const PaymentRejected = Type.Object({

@@ -23,5 +23,7 @@ export function apiSettings(
     notifyAllowPrivate: config.notifyAllowPrivate,
     timeouts: config.timeouts,
     createWaitMs: config.createWaitMs,
+    ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
+    tracing: config.otlpEndpoint !== undefined,
   };
 }

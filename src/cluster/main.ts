@@ -18,9 +18,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ConfigError, loadConfig, parseDuration, type Config } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { parseDuration } from '../contracts/duration';
 import { findFreePort, isPortFree } from '../temporal/dev-server';
-import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { localSecrets } from '../system';
 import { Child, delay, httpOk, logTail, waitFor } from './child';
 import { parseDatabaseUrl, startLocalPostgres, type DatabaseEndpoint } from './postgres';
@@ -302,7 +303,8 @@ async function run(options: Options, config: Config, detached: boolean): Promise
             name: 'sandbox',
             command: node,
             args: [join(dist, 'sandbox', 'main.js')],
-            env: { ...process.env, SANDBOX_PORT: String(options.sandboxPort), SANDBOX_HOST: '127.0.0.1', SANDBOX_APP_KEY: appKey, SANDBOX_SECRET: secret },
+            // SANDBOX_DATA_DIR: a sandbox restarted by its supervisor still knows the orders it took.
+            env: { ...process.env, SANDBOX_PORT: String(options.sandboxPort), SANDBOX_HOST: '127.0.0.1', SANDBOX_APP_KEY: appKey, SANDBOX_SECRET: secret, SANDBOX_DATA_DIR: dir },
             logFile: join(logs, 'sandbox.log'),
           }),
         giveUp,
@@ -337,6 +339,8 @@ async function run(options: Options, config: Config, detached: boolean): Promise
     for (let i = 0; i < options.workers; i++) {
       // Stable ports (9300, 9301, …) for the usual cluster; any free one beside another.
       const healthPort = options.temporalPort === 7233 ? await freePortFrom(9300 + i) : await findFreePort();
+      // Each worker's Prometheus endpoint (WORKER_METRICS_PORT): 9464, 9465, … likewise.
+      const metricsPort = options.temporalPort === 7233 ? await freePortFrom(9464 + i) : await findFreePort();
       const name = `worker-${i + 1}`;
       const worker = new Service(
         () =>
@@ -344,7 +348,7 @@ async function run(options: Options, config: Config, detached: boolean): Promise
             name,
             command: node,
             args: [join(dist, 'worker.js')],
-            env: { ...appEnv, WORKER_HEALTH_PORT: String(healthPort) },
+            env: { ...appEnv, WORKER_HEALTH_PORT: String(healthPort), WORKER_METRICS_PORT: String(metricsPort) },
             logFile: join(logs, `${name}.log`),
             stopGraceMs: 60_000,
           }),

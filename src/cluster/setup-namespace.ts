@@ -2,14 +2,14 @@
  * `node dist/cluster/setup-namespace.js`: the one-shot set-up of a Temporal cluster for the
  * orchestrator — registers TEMPORAL_NAMESPACE with ORDER_RETENTION (default 30d; an existing
  * namespace gets its retention updated) and adds the order search attributes of
- * src/workflows/search-attributes.ts. Any error (unreachable server, an attribute registered with
+ * src/contracts/search-attributes.ts. Any error (unreachable server, an attribute registered with
  * another type, no free attribute slot) ends it with status 1 and the reason. docker-compose.yml runs
  * it before the API and the workers; `npm run cluster` calls the same function.
  */
 import { Connection } from '@temporalio/client';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../contracts/duration';
 import { temporalConnectionOptions } from '../temporal/connection-options';
-import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { setUpNamespace } from './temporal';
 
 async function main(): Promise<void> {

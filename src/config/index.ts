@@ -1,14 +1,21 @@
-import type { OrderTimeouts } from '../workflows/shared/order-types';
+import { parseDuration } from '../contracts/duration';
+import type { OrderTimeouts } from '../contracts/order';
 import { parseCodecKeys, type CodecKeyRing } from '../codec/keys';
 import { formatIpRange, parseIpRange } from '../http/ip-ranges';
-import { parseDuration } from './duration';
-
-export type { OrderTimeouts } from '../workflows/shared/order-types';
-
-export { formatDuration, parseDuration } from './duration';
+import { readTemporalConnectionSecurity, type TemporalConnectionSecurity } from '../temporal/connection-options';
 
 /** Which process reads the configuration: each needs a different set of variables. */
 export type Role = 'all-in-one' | 'api' | 'worker';
+
+/** The worker process's own settings. */
+export interface WorkerProcessConfig {
+  /** WORKER_HEALTH_PORT: GET /healthz; undefined: no health endpoint. */
+  healthPort: number | undefined;
+  /** WORKER_HEALTH_HOST (127.0.0.1). */
+  healthHost: string;
+  /** WORKER_SHUTDOWN_GRACE: after SIGTERM, how long running activities may finish. */
+  shutdownGraceMs: number;
+}
 
 export interface GatewayConfig {
   url: string;
@@ -35,7 +42,10 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     uiPort: number;
+    /** TEMPORAL_TLS_CERT/KEY/CA/SERVER_NAME, TEMPORAL_TLS, TEMPORAL_API_KEY (files already read). */
+    connection: TemporalConnectionSecurity;
   };
+  worker: WorkerProcessConfig;
   /** Addresses and CIDR ranges allowed to post callbacks; empty: any. */
   callbackAllowedIps: string[];
   /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; empty: none. */
@@ -56,6 +66,12 @@ export interface Config {
   createWaitMs: number;
   dataDir: string;
   logLevel: string;
+  /** METRICS_TOKEN: bearer token of the API's GET /metrics; undefined: open (a private network's scraper). */
+  metricsToken: string | undefined;
+  /** WORKER_METRICS_PORT: the worker's Prometheus endpoint (Temporal SDK metrics and ours). */
+  workerMetricsPort: number;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces go there over OTLP/HTTP; undefined: tracing off. */
+  otlpEndpoint: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -79,6 +95,7 @@ export const DEFAULTS = {
   CREATE_WAIT: '5s',
   DATA_DIR: '.data',
   LOG_LEVEL: 'info',
+  WORKER_METRICS_PORT: '9464',
 } as const;
 
 export class ConfigError extends Error {
@@ -111,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     }
     return ms;
   };
-  const port = (name: 'PORT' | 'TEMPORAL_UI_PORT'): number => {
+  const port = (name: 'PORT' | 'TEMPORAL_UI_PORT' | 'WORKER_METRICS_PORT'): number => {
     const text = withDefault(name);
     const value = Number(text);
     if (!/^[0-9]+$/.test(text) || value < 1 || value > 65535) {
@@ -245,12 +262,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     if (!/^https?:\/\/[^/?#]+$/.test(origin)) problems.push(`CODEC_CORS_ORIGINS contains "${origin}", which is not an origin like http://host:port`);
   }
 
+  const connection = readTemporalConnectionSecurity(env);
+  problems.push(...connection.problems);
+
+  const healthPortText = read('WORKER_HEALTH_PORT');
+  let healthPort: number | undefined;
+  if (healthPortText !== undefined) {
+    healthPort = Number(healthPortText);
+    if (!/^[0-9]+$/.test(healthPortText) || healthPort > 65535) problems.push(`WORKER_HEALTH_PORT="${healthPortText}" is not a TCP port (0-65535)`);
+  }
+  const graceText = read('WORKER_SHUTDOWN_GRACE') ?? '30s';
+  const shutdownGraceMs = parseDuration(graceText);
+  if (shutdownGraceMs === undefined) problems.push(`WORKER_SHUTDOWN_GRACE="${graceText}" is not a duration such as 30s or 2m`);
+  const worker: WorkerProcessConfig = { healthPort, healthHost: read('WORKER_HEALTH_HOST') ?? '127.0.0.1', shutdownGraceMs: shutdownGraceMs ?? 0 };
+
   const temporal = {
+    connection: connection.security,
     address: temporalAddress,
     namespace: withDefault('TEMPORAL_NAMESPACE'),
     taskQueue: withDefault('TEMPORAL_TASK_QUEUE'),
     uiPort,
   };
+
+  const metricsToken = read('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+  const workerMetricsPort = port('WORKER_METRICS_PORT');
+  const otlpEndpoint = url('OTEL_EXPORTER_OTLP_ENDPOINT');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -274,5 +311,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     createWaitMs,
     dataDir: withDefault('DATA_DIR'),
     logLevel,
+    worker,
+    metricsToken,
+    workerMetricsPort,
+    otlpEndpoint,
   };
 }

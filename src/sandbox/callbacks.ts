@@ -6,11 +6,20 @@ import type { Ledger } from './ledger';
 import { trimOldest } from './records';
 import type { Clock } from './options';
 import type { Order, OrderKind } from './orders';
-import { urlForLog } from './redact';
 import type { Scenarios } from './scenarios';
 import type { Timers } from './timers';
 
 const BODY_KEPT = 200;
+
+/** Scheme, host and path of a URL, without query or credentials: callback URLs may carry tokens. */
+function urlForLog(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
 
 interface Delivery {
   id: number;
@@ -34,6 +43,8 @@ export interface CallbackDispatcherOptions {
   logger: FastifyBaseLogger;
   ledger: Ledger;
   scenarios: Scenarios;
+  /** Called when a delivery starts or ends (the state file keeps the undelivered ones). */
+  onChange?: () => void;
 }
 
 /** The callback an order's status calls for, signed with the merchant's secret: amounts rendered by src/gateway. */
@@ -99,6 +110,20 @@ export class CallbackDispatcher {
     return started.map((d) => this.view(d));
   }
 
+  /**
+   * Orders whose callback is still to be received: no delivery of theirs got through, and one is
+   * scheduled, being sent, or was cut off by the sandbox closing. One entry per order.
+   */
+  undelivered(): { kind: OrderKind; appKey: string; mrn: string }[] {
+    const owed = new Map<string, { kind: OrderKind; appKey: string; mrn: string } | null>();
+    for (const d of this.deliveries) {
+      const key = JSON.stringify([d.kind, d.appKey, d.mrn]);
+      if (d.state === 'delivered') owed.set(key, null);
+      else if ((d.state === 'scheduled' || d.state === 'delivering' || d.state === 'cancelled') && owed.get(key) !== null) owed.set(key, { kind: d.kind, appKey: d.appKey, mrn: d.mrn });
+    }
+    return [...owed.values()].filter((entry) => entry !== null);
+  }
+
   list(filter: InspectQuery = {}): DeliveryView[] {
     return this.deliveries
       .filter((d) => (filter.kind === undefined || d.kind === filter.kind) && (filter.mrn === undefined || d.mrn === filter.mrn))
@@ -132,6 +157,7 @@ export class CallbackDispatcher {
     };
     this.deliveries.push(delivery);
     trimOldest(this.deliveries, this.options.maxRecords);
+    this.options.onChange?.();
     return delivery;
   }
 
@@ -140,12 +166,17 @@ export class CallbackDispatcher {
     try {
       for (let index = 0; index < schedule.length; index++) {
         const wait = schedule[index] + (index === 0 ? extraDelayMs : 0);
-        if (wait > 0 && (await timers.sleep(wait)) === 'cancelled') break;
+        // Cancelled: the sandbox is closing (or was reset); not "gave up", the platform never got to try.
+        if (wait > 0 && (await timers.sleep(wait)) === 'cancelled') {
+          delivery.state = 'cancelled';
+          return;
+        }
         if (signal.aborted) break;
         delivery.state = 'delivering';
         const delivered = await this.attempt(delivery, index + 1, signal);
         if (delivered) {
           delivery.state = 'delivered';
+          this.options.onChange?.();
           return;
         }
         if (signal.aborted) break;
@@ -156,6 +187,7 @@ export class CallbackDispatcher {
         return;
       }
       delivery.state = 'gave-up';
+      this.options.onChange?.();
       logger.warn({ kind: delivery.kind, mrn: delivery.mrn, delivery: delivery.id, attempts: delivery.attempts.length }, 'callback never received; giving up');
     } catch (error) {
       // Never reached in practice (attempt() catches its own failures); a bug here must not take the process down.

@@ -1,4 +1,6 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { PAYOUT_ERROR_CODES } from '../gateway/types';
+import { literalUnion, Nullable } from '../contracts/typebox';
 
 /**
  * The contract of the control and inspection API under /sandbox: every body, query and answer
@@ -6,7 +8,6 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
  * definition.
  */
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Fen = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'integer fen (1 yuan = 100 fen)' });
 const Ms = (maximum: number, description: string) => Type.Integer({ minimum: 0, maximum, description });
 const HOUR_MS = 3_600_000;
@@ -123,22 +124,10 @@ export type CallbackRule = Static<typeof CallbackRuleSchema>;
 export const CallbackRuleBodySchema = Type.Partial(CallbackRuleSchema, { additionalProperties: false });
 export type CallbackRuleInput = Static<typeof CallbackRuleBodySchema>;
 
-export const DeliveryReasonSchema = Type.Union([
-  Type.Literal('settled'),
-  Type.Literal('query'),
-  Type.Literal('control'),
-  Type.Literal('duplicate'),
-]);
+export const DeliveryReasonSchema = literalUnion(['settled', 'query', 'control', 'duplicate']);
 export type DeliveryReason = Static<typeof DeliveryReasonSchema>;
 
-export const DeliveryStateSchema = Type.Union([
-  Type.Literal('scheduled'),
-  Type.Literal('delivering'),
-  Type.Literal('delivered'),
-  Type.Literal('gave-up'),
-  Type.Literal('dropped'),
-  Type.Literal('cancelled'),
-]);
+export const DeliveryStateSchema = literalUnion(['scheduled', 'delivering', 'delivered', 'gave-up', 'dropped', 'cancelled']);
 export type DeliveryState = Static<typeof DeliveryStateSchema>;
 
 export const AttemptSchema = Type.Object({
@@ -231,16 +220,8 @@ export type PayoutChecks = Static<typeof PayoutChecksSchema>;
 
 // ---- inspection -----------------------------------------------------------------------------
 
-export const RequestOutcomeSchema = Type.Union([
-  Type.Literal('success'),
-  Type.Literal('invalid_data'),
-  Type.Literal('sign_error'),
-  Type.Literal('mrn_duplication'),
-  Type.Literal('insufficient_balance'),
-  Type.Literal('object_not_found'),
-  Type.Literal('http500'),
-  Type.Literal('timeout'),
-]);
+/** The platform's answer codes (src/gateway), or a fault that answered none. */
+export const RequestOutcomeSchema = literalUnion([...PAYOUT_ERROR_CODES, 'http500', 'timeout']);
 export type RequestOutcome = Static<typeof RequestOutcomeSchema>;
 
 export const RequestRecordSchema = Type.Object({

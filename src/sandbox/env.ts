@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../contracts/duration';
 import { parseDecimal } from '../gateway';
 import type { StartSandboxOptions } from './start';
 
@@ -68,6 +68,8 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): StartSandboxOptio
   const logLevel = read('SANDBOX_LOG_LEVEL') ?? SANDBOX_DEFAULTS.SANDBOX_LOG_LEVEL;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`SANDBOX_LOG_LEVEL="${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
 
+  const dataDir = read('SANDBOX_DATA_DIR');
+
   if (problems.length > 0) throw new SandboxConfigError(problems);
   return {
     port,
@@ -78,5 +80,6 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): StartSandboxOptio
     callbackScheduleMs: schedule,
     publicUrl,
     logLevel,
+    ...(dataDir === undefined ? {} : { dataDir }),
   };
 }

@@ -70,6 +70,19 @@ export class Ledger {
     for (const account of this.accounts.values()) account.balanceFen = account.config.balanceFen;
   }
 
+  /** Every merchant's balance now, by appKey (what a restart restores). */
+  balances(): Record<string, Fen> {
+    return Object.fromEntries([...this.accounts].map(([appKey, account]) => [appKey, account.balanceFen]));
+  }
+
+  /** Takes back saved balances of the merchants still configured; the others keep their opening balance. */
+  restore(balances: Readonly<Record<string, Fen>>): void {
+    for (const [appKey, account] of this.accounts) {
+      const saved = balances[appKey];
+      if (isFen(saved)) account.balanceFen = saved;
+    }
+  }
+
   private account(appKey: string): Account {
     const account = this.accounts.get(appKey);
     if (account === undefined) throw new Error(`unknown merchant ${appKey}`);

@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../contracts/duration';
 import { fenToDecimal } from '../gateway';
 import { DEFAULT_CALLBACK_SCHEDULE_MS } from './options';
 import { sandboxOptionsFromEnv, SandboxConfigError } from './env';

@@ -55,6 +55,11 @@ export interface SandboxOptions {
   logger?: FastifyBaseLogger;
   logLevel?: string;
   maxRecords?: number;
+  /**
+   * Where the orders, balances and undelivered callbacks are kept (`sandbox-state.json`), so a
+   * restart does not turn a pending payout into "not found". Unset: in memory only (tests).
+   */
+  dataDir?: string;
 }
 
 export function checkSchedule(schedule: readonly number[]): void {

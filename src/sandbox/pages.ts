@@ -2,7 +2,7 @@ import { channelLabel, renderPaymentAmount, renderPayoutAmount } from '../gatewa
 import { html, page, type SafeHtml } from '../http/html';
 import type { Order, PaymentOrder, PayoutOrder } from './orders';
 import type { Refusal } from './platform-requests';
-import { maskAccountNumber } from './redact';
+import { maskAccountNumber } from '../contracts/masking';
 import { payUrlOf } from './sandbox';
 
 const yuan = (text: string): string => `¥${text}`;

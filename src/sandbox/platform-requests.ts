@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { channelById, parseDecimal, parseWholeYuan, type Fen } from '../gateway';
+import { channelById, parseDecimal, parseWholeYuan, type Fen, type PayoutErrorCode } from '../gateway';
 import { firstProblem } from '../http/typebox';
 
 /**
@@ -8,7 +8,8 @@ import { firstProblem } from '../http/typebox';
  * always verified over the values as they were sent.
  */
 
-export type RefusalCode = 'invalid_data' | 'sign_error' | 'mrn_duplication' | 'insufficient_balance' | 'object_not_found';
+/** The platform's error codes (src/gateway's wire types) other than success. */
+export type RefusalCode = Exclude<PayoutErrorCode, 'success'>;
 export interface Refusal {
   code: RefusalCode;
   message: string;
@@ -59,21 +60,19 @@ export const QuerySchema = Type.Object({
   callback: Type.Optional(Type.String({ maxLength: 8 })),
 });
 
+// The answers' types are src/gateway's wire types; these schemas only serialize them.
 const ErrorText = Type.String();
 export const PaymentCreateAnswerSchema = Type.Object({
   success: Type.Boolean(),
   errorMsg: ErrorText,
   payUrl: Type.Optional(Type.String()),
 });
-export type PaymentCreateAnswer = Static<typeof PaymentCreateAnswerSchema>;
 export const PayoutCreateAnswerSchema = Type.Object({ error: Type.String(), errorMessage: ErrorText });
-export type PayoutCreateAnswer = Static<typeof PayoutCreateAnswerSchema>;
 export const QueryAnswerSchema = Type.Object({
   error: Type.String(),
   errorMessage: Type.Optional(ErrorText),
   result: Type.Optional(Type.Object({ Mrn: Type.String(), status: Type.Integer() })),
 });
-export type QueryAnswer = Static<typeof QueryAnswerSchema>;
 
 /** A pay-in create as signed: every signed value is the string that was sent. */
 export type PaymentCreateFields = {

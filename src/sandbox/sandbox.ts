@@ -5,6 +5,7 @@ import { CallbackDispatcher } from './callbacks';
 import { Ledger } from './ledger';
 import { checkSchedule, DEFAULT_CALLBACK_SCHEDULE_MS, DEFAULT_CALLBACK_TIMEOUT_MS, DEFAULT_MAX_RECORDS, systemClock, type Clock, type SandboxOptions } from './options';
 import { nextStatus, WIRE_STATUS, type Actor, type Order, type OrderEvent, type OrderKind, type PaymentOrder, type PayoutOrder } from './orders';
+import { SandboxStateFile, type SandboxSnapshot } from './persistence';
 import type { PaymentCreateFields, PayoutCreateFields, QueryFields, Refusal } from './platform-requests';
 import { Scenarios } from './scenarios';
 import { Store } from './store';
@@ -33,6 +34,8 @@ export class Sandbox {
   readonly callbacks: CallbackDispatcher;
   readonly clock: Clock;
   readonly publicUrl: string | undefined;
+  /** Present with a data directory: orders and balances outlive a restart. */
+  private readonly stateFile: SandboxStateFile | undefined;
 
   constructor(
     options: SandboxOptions,
@@ -54,23 +57,20 @@ export class Sandbox {
       logger,
       ledger: this.ledger,
       scenarios: this.scenarios,
+      onChange: () => this.changed(),
     });
+    if (options.dataDir !== undefined) {
+      this.stateFile = new SandboxStateFile(options.dataDir, () => this.snapshot());
+      const saved = this.stateFile.load();
+      if (saved !== undefined) this.restore(saved);
+    }
   }
 
   createPayment(fields: PaymentCreateFields, amountFen: Fen, channelId: number, mode: 'api' | 'page'): Result<PaymentOrder> {
     const checked = this.checkCreate('payment.create', fields);
     if (!checked.ok) return checked;
-    const now = this.clock.now();
     const order: PaymentOrder = {
-      kind: 'payment',
-      id: newOrderId(),
-      appKey: fields.appKey,
-      mrn: fields.mrn,
-      amountFen,
-      callbackUrl: fields.callbackUrl,
-      status: 'pending',
-      createdAt: now,
-      history: [{ at: now, event: 'created', actor: 'merchant' }],
+      ...this.newOrder('payment', fields, amountFen),
       channelId,
       returnUrl: fields.returnUrl,
       mode,
@@ -78,6 +78,7 @@ export class Sandbox {
     if (fields.payer !== undefined && fields.payer !== '') order.payer = fields.payer;
     this.store.add(order);
     this.logger.info({ kind: 'payment', mrn: order.mrn, appKey: order.appKey, amountFen, channelId, mode }, 'pay-in created');
+    this.changed();
     this.scheduleAutoSettle(order);
     return { ok: true, value: order };
   }
@@ -91,23 +92,15 @@ export class Sandbox {
     if (!checked.ok) return checked;
     // By default checked after the duplicate: a repeated mrn is news about an existing order, whatever the balance now.
     if (!this.ledger.debit(fields.appKey, amountFen)) return insufficient();
-    const now = this.clock.now();
     const order: PayoutOrder = {
-      kind: 'payout',
-      id: newOrderId(),
-      appKey: fields.appKey,
-      mrn: fields.mrn,
-      amountFen,
-      callbackUrl: fields.callbackUrl,
-      status: 'pending',
-      createdAt: now,
-      history: [{ at: now, event: 'created', actor: 'merchant' }],
+      ...this.newOrder('payout', fields, amountFen),
       bankName: fields.bankName,
       accountName: fields.accountName,
       accountNumber: fields.accountNumber,
     };
     this.store.add(order);
     this.logger.info({ kind: 'payout', mrn: order.mrn, appKey: order.appKey, amountFen }, 'payout accepted');
+    this.changed();
     this.scheduleAutoSettle(order);
     return { ok: true, value: order };
   }
@@ -151,6 +144,7 @@ export class Sandbox {
     }
     if (order.kind === 'payout' && next === 'failed') this.ledger.credit(order.appKey, order.amountFen);
     this.logger.info({ kind: order.kind, mrn: order.mrn, status: next, actor, paidFen: order.kind === 'payment' ? order.paidFen : undefined }, 'order settled');
+    this.changed();
     // Only success is called back: the platform sends no failure callback for either kind.
     if (next === 'paid') this.callbacks.send(order, 'settled');
     return { ok: true, order };
@@ -169,6 +163,7 @@ export class Sandbox {
     this.scenarios.reset();
     this.ledger.reset();
     this.logger.info('sandbox reset');
+    this.changed();
   }
 
   /** Ends every wait at once (hanging and late answers, callback retries), so closing the server is quick. */
@@ -179,6 +174,38 @@ export class Sandbox {
   async close(): Promise<void> {
     this.timers.cancelAll();
     await this.callbacks.close();
+    // Last: the callbacks cut off by closing are written as undelivered, to be sent again on restart.
+    this.stateFile?.close();
+  }
+
+  private changed(): void {
+    this.stateFile?.changed();
+  }
+
+  private snapshot(): SandboxSnapshot {
+    return { version: 1, balances: this.ledger.balances(), orders: this.store.all(), undeliveredCallbacks: this.callbacks.undelivered() };
+  }
+
+  /**
+   * Takes back a saved state: balances, the orders of merchants still configured, and a new delivery
+   * (from the start of the schedule) for each paid order whose callback had not been received.
+   * Auto-settle and other scenarios are not saved: a restarted sandbox has none.
+   */
+  private restore(saved: SandboxSnapshot): void {
+    this.ledger.restore(saved.balances);
+    let dropped = 0;
+    for (const order of saved.orders) {
+      if (this.ledger.has(order.appKey)) this.store.add(order);
+      else dropped += 1;
+    }
+    let resent = 0;
+    for (const { kind, appKey, mrn } of saved.undeliveredCallbacks) {
+      const order = this.store.get(kind, appKey, mrn);
+      if (order?.status !== 'paid') continue;
+      this.callbacks.send(order, 'settled');
+      resent += 1;
+    }
+    this.logger.info({ file: this.stateFile?.file, orders: saved.orders.length - dropped, droppedOfUnknownMerchants: dropped, callbacksResent: resent }, 'sandbox state restored');
   }
 
   /** The checks both creates share, in the platform's order: merchant, signature, (`beforeMrn`,) then the mrn. */
@@ -198,6 +225,22 @@ export class Sandbox {
       return refuse('mrn_duplication', 'an order with this mrn already exists');
     }
     return { ok: true };
+  }
+
+  /** What every new order starts with: pending, created by the merchant now. */
+  private newOrder<K extends OrderKind>(kind: K, fields: { appKey: string; mrn: string; callbackUrl: string }, amountFen: Fen) {
+    const now = this.clock.now();
+    return {
+      kind,
+      id: newOrderId(),
+      appKey: fields.appKey,
+      mrn: fields.mrn,
+      amountFen,
+      callbackUrl: fields.callbackUrl,
+      status: 'pending' as const,
+      createdAt: now,
+      history: [{ at: now, event: 'created' as const, actor: 'merchant' as const }],
+    };
   }
 
   private scheduleAutoSettle(order: Order): void {

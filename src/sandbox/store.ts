@@ -4,7 +4,8 @@ import type { Order, OrderKind } from './orders';
 
 /**
  * The sandbox's memory: orders, unique per (kind, merchant, mrn), and the log of every platform
- * request received. Nothing here survives a restart, which is what a sandbox wants.
+ * request received. Orders survive a restart only when the sandbox has a data directory
+ * (persistence.ts); the request log never does.
  */
 export class Store {
   private readonly byId = new Map<string, Order>();
@@ -33,6 +34,10 @@ export class Store {
     if (this.byMrn.has(key) || this.byId.has(order.id)) throw new Error(`order ${order.kind} ${order.mrn} already stored`);
     this.byMrn.set(key, order);
     this.byId.set(order.id, order);
+  }
+
+  all(): Order[] {
+    return [...this.byId.values()];
   }
 
   find(filter: OrdersQuery): Order[] {

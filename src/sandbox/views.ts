@@ -1,7 +1,7 @@
 import { channelLabel, joinGatewayUrl, renderPaymentAmount, renderPayoutAmount } from '../gateway';
 import type { OrderView } from './control-schema';
 import { WIRE_STATUS, type Order } from './orders';
-import { maskAccountNumber } from './redact';
+import { maskAccountNumber } from '../contracts/masking';
 import { payUrlOf } from './sandbox';
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -26,8 +26,18 @@ export class TemporalConnectionConfigError extends Error {
   }
 }
 
+/** How a connection is secured (TLS, API key), whatever the address: what the configuration keeps. */
+export type TemporalConnectionSecurity = Omit<TemporalConnectionOptions, 'address'>;
+
 /** Reads the TLS / API-key variables; throws naming every problem (unreadable file, half a key pair). */
 export function temporalConnectionOptions(env: NodeJS.ProcessEnv, address: string): TemporalConnectionOptions {
+  const { security, problems } = readTemporalConnectionSecurity(env);
+  if (problems.length > 0) throw new TemporalConnectionConfigError(problems);
+  return { address, ...security };
+}
+
+/** The TLS / API-key variables, or every problem with them (loadConfig adds them to its own). */
+export function readTemporalConnectionSecurity(env: NodeJS.ProcessEnv): { security: TemporalConnectionSecurity; problems: string[] } {
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
@@ -56,7 +66,7 @@ export function temporalConnectionOptions(env: NodeJS.ProcessEnv, address: strin
   if (tlsFlag === 'false' && (cert !== undefined || ca !== undefined || serverName !== undefined || apiKey !== undefined)) {
     problems.push('TEMPORAL_TLS=false contradicts TEMPORAL_TLS_* / TEMPORAL_API_KEY (an API key is only sent over TLS)');
   }
-  if (problems.length > 0) throw new TemporalConnectionConfigError(problems);
+  if (problems.length > 0) return { security: {}, problems };
 
   const tls: TLSConfig = {
     ...(ca === undefined ? {} : { serverRootCACertificate: ca }),
@@ -65,9 +75,11 @@ export function temporalConnectionOptions(env: NodeJS.ProcessEnv, address: strin
   };
   const wantsTls = tlsFlag === 'true' || apiKey !== undefined || Object.keys(tls).length > 0;
   return {
-    address,
-    ...(wantsTls ? { tls } : {}),
-    ...(apiKey === undefined ? {} : { apiKey }),
+    security: {
+      ...(wantsTls ? { tls } : {}),
+      ...(apiKey === undefined ? {} : { apiKey }),
+    },
+    problems: [],
   };
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { temporalCliPath } from './binaries';
 import { removeServerPidFile, startServerWatchdog, stopLeftoverServer, writeServerPidFile } from './leftover-server';
 

@@ -2,37 +2,24 @@
  * A pay-in, from "create it at the platform" to a decided outcome the merchant is told about.
  * Reads like the business process; every I/O happens in activities.
  */
-import {
-  ActivityFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyLocalActivities,
-  setCurrentDetails,
-  setHandler,
-} from '@temporalio/workflow';
-import type { OrderActivities } from '../activities/types';
+import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
 import { fenToDecimal } from '../gateway/amount';
 import { channelLabel } from '../gateway/channels';
 import {
-  awaitPaymentCreation,
   pageFormQuery,
-  paymentCallback,
-  paymentRequestHash,
-  paymentStatus,
+  paymentWorkflowDefinitions,
+  type PaymentCreationReply,
   type PaymentState,
+  type PaymentStatus,
   type PaymentView,
   type PaymentWorkflowInput,
-} from './payment-definitions';
-import { CallbackQueue, forgedSignalReason, isLegacyCallback, verifyCallbackSignal } from './shared/callback-signal';
-import { historyIsLong } from './shared/history';
-import { enqueueEvent, startMerchantNotifier, newEventId, outboxEmpty } from './shared/notifier';
-import type { LegacyPaymentCallbackSignal, MerchantEvent, PaymentCallbackSignal, PlatformAnswer } from './shared/order-types';
-import { describeAnswer, noAnswer, queryPaymentAtPlatform } from './shared/platform-answer';
-import { answerCreationRequests, awaitCallback } from './shared/order-steps';
-import { pollUntilDecided } from './shared/poller';
-import { publishSearchAttributes } from './shared/search';
-import { canMovePayment, isPaymentSettled, type PaymentStatus } from './shared/status';
+} from '../contracts/payment';
+import type { LegacyPaymentCallbackSignal, PlatformAnswer } from '../contracts/order';
+import { enqueueEvent } from './shared/notifier';
+import { OrderCore, type CallbackOrigin, type MerchantEventFields } from './shared/order-core';
+import { describeAnswer } from './shared/platform-answer';
+import { createPaymentAtPlatformWithin } from './shared/platform-calls';
+import type { SearchableFlags } from './shared/search';
 import { clock } from './shared/time';
 import { record } from './shared/timeline';
 
@@ -42,8 +29,7 @@ const PAYMENT_STATUS_LABELS = ['waiting for the payer', 'paid', 'failed'] as con
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentState> {
   const state = input.resume === undefined ? initialState(input) : resumedState(input.resume);
   const order = new PaymentOrder(state);
-  order.registerHandlers();
-  startMerchantNotifier(state, state.timeouts.notifyRetryForMs);
+  order.start();
 
   if (state.status === 'creating') await order.createAtPlatform(input.request.payer);
   if (state.status === 'pending') {
@@ -51,9 +37,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     if (end === 'continue-as-new') return order.continueAsNew(input);
   }
   if (state.status === 'expired') await order.listenForLateSuccess();
-  await condition(() => outboxEmpty(state) && allHandlersFinished());
-  order.refreshDetails('finished');
-  return state;
+  return order.finish();
 }
 
 function initialState(input: PaymentWorkflowInput): PaymentState {
@@ -96,37 +80,27 @@ function resumedState(state: PaymentState): PaymentState {
   return { ...state, attentionReasons: (state.attentionReasons as string[] | undefined) ?? [] };
 }
 
-/** Who sent the callback, so far as the order can tell; `legacy`: replaying a history from before re-verification. */
-type CallbackOrigin = 'verified' | 'legacy';
+/** The callback's values a pay-in applies: verified now, or as a legacy signal carried them. */
+type PaymentCallback = Pick<LegacyPaymentCallbackSignal, 'amountFen' | 'originAmountFen'>;
 
-class PaymentOrder {
-  private readonly callbacks = new CallbackQueue();
+class PaymentOrder extends OrderCore<PaymentStatus, PaymentState, PaymentCallback, PaymentView, PaymentCreationReply> {
+  constructor(state: PaymentState) {
+    super(state, paymentWorkflowDefinitions, paymentView);
+  }
 
-  constructor(private readonly state: PaymentState) {}
+  /** Page mode: the reply carries the signed form the checkout page posts. */
+  protected creationReply(firstRequest: boolean): PaymentCreationReply {
+    return { view: this.view(), firstRequest, pageForm: this.state.pageForm };
+  }
 
-  registerHandlers(): void {
-    const { state } = this;
-    setHandler(paymentStatus, () => paymentView(state));
-    setHandler(paymentRequestHash, () => state.requestHash);
-    setHandler(pageFormQuery, () => state.pageForm);
-    setHandler(paymentCallback, (signal) => this.onCallbackSignal(signal));
-    answerCreationRequests(awaitPaymentCreation, state, 'pay-in', (firstRequest) => ({ view: paymentView(state), firstRequest, pageForm: state.pageForm }));
+  protected override registerKindHandlers(): void {
+    setHandler(pageFormQuery, () => this.state.pageForm);
   }
 
   /** Step 1: sign and create at the platform (WebAPI mode) or prepare the signed form (page mode). */
   async createAtPlatform(payer: string | undefined): Promise<void> {
     const { state } = this;
-    const untilExpiry = Math.max(Date.parse(state.expiresAt) - Date.now(), 1_000);
-    // A local activity: one marker in history instead of three events, and the mrn makes a
-    // repeated create safe (the platform refuses a second order with the same mrn).
-    const { createPaymentAtPlatform } = proxyLocalActivities<OrderActivities>({
-      startToCloseTimeout: '2m',
-      scheduleToCloseTimeout: untilExpiry,
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-      // Retries wait on durable timers, not inside the workflow task: queries (GET) stay answerable
-      // while the platform is down.
-      localRetryThreshold: '1s',
-    });
+    const createPaymentAtPlatform = createPaymentAtPlatformWithin(Math.max(Date.parse(state.expiresAt) - Date.now(), 1_000));
     this.refreshDetails('creating the order at the platform');
     let result;
     try {
@@ -148,7 +122,6 @@ class PaymentOrder {
       return;
     }
     if (state.status !== 'creating') return; // a callback decided the order meanwhile
-    const now = new Date();
     switch (result.kind) {
       case 'created':
         state.payUrl = result.payUrl;
@@ -167,8 +140,7 @@ class PaymentOrder {
       case 'refused':
         state.lastPlatformAnswer = `create refused: ${result.message}`;
         state.error = { message: result.message };
-        record(state.timeline, now, 'platform refused the order', result.message);
-        this.settle('rejected');
+        this.settle('rejected', 'platform refused the order', result.message);
         break;
     }
   }
@@ -176,23 +148,9 @@ class PaymentOrder {
   /** Steps 2–3: wait for the callback; when none comes, ask the platform until decided or expired. */
   async awaitCallbackOrPoll(): Promise<'decided' | 'expired' | 'continue-as-new'> {
     const { state } = this;
-    const decided = (): boolean => state.status !== 'pending';
-    if (state.poll.attempts === 0) {
-      const until = Math.min(Date.parse(state.createdAt) + state.timeouts.paymentCallbackMs, Date.parse(state.expiresAt));
-      if (await awaitCallback(state, until, decided, (text) => this.refreshDetails(text))) return 'decided';
-    }
-    const end = await pollUntilDecided({
-      poll: state.poll,
-      maxIntervalMs: state.timeouts.pollIntervalMaxMs,
-      deadline: Date.parse(state.expiresAt),
-      decided,
-      shouldContinueAsNew: () => historyIsLong(state.timeouts.continueAsNewAfterEvents),
-      // callback=true: when the order is paid the platform re-sends the callback, which carries the amount.
-      query: (attempt) =>
-        queryPaymentAtPlatform
-          .executeWithOptions({ summary: `query platform (attempt ${attempt})` }, [{ mrn: state.mrn, callback: true }])
-          .catch(noAnswer),
-      apply: (answer) => this.onPlatformAnswer(answer),
+    const expiresAt = Date.parse(state.expiresAt);
+    const end = await this.awaitCallbackThenPoll(Math.min(Date.parse(state.createdAt) + state.timeouts.paymentCallbackMs, expiresAt), {
+      deadline: expiresAt,
       beforeWait: () => this.refreshDetails(`polling the platform; next query at ${state.poll.nextPollAt ?? '?'}`),
     });
     if (end === 'deadline' && state.status === 'pending') {
@@ -214,10 +172,11 @@ class PaymentOrder {
 
   continueAsNew(input: PaymentWorkflowInput): Promise<never> {
     const { payer: _payer, ...request } = input.request; // the payer's name is needed only to create
-    return condition(allHandlersFinished).then(() => continueAsNew<typeof paymentWorkflow>({ ...input, request, resume: this.state }));
+    const next: Parameters<typeof paymentWorkflow>[0] = { ...input, request, resume: this.state };
+    return this.continueAsNewWith(next);
   }
 
-  private async onPlatformAnswer(answer: PlatformAnswer): Promise<void> {
+  protected async onPlatformAnswer(answer: PlatformAnswer): Promise<void> {
     const { state } = this;
     const now = new Date();
     state.lastPlatformAnswer = describeAnswer(answer, PAYMENT_STATUS_LABELS);
@@ -236,8 +195,7 @@ class PaymentOrder {
       return;
     }
     if (answer.status === 2) {
-      record(state.timeline, now, 'platform query', 'payment failed');
-      this.settle('failed');
+      this.settle('failed', 'platform query', 'payment failed');
       return;
     }
     record(state.timeline, now, 'platform query', 'paid; waiting for the re-sent callback with the amount');
@@ -250,31 +208,8 @@ class PaymentOrder {
     }
   }
 
-  /**
-   * Steps 4–6: a callback, at any time. Whoever sent the signal, the platform's signature is
-   * verified again first; a forgery changes nothing but raises attention.
-   */
-  private onCallbackSignal(signal: PaymentCallbackSignal): Promise<void> {
-    if (isLegacyCallback()) {
-      const legacy = signal as unknown as LegacyPaymentCallbackSignal;
-      this.applyCallback(legacy, 'legacy');
-      return Promise.resolve();
-    }
-    return this.callbacks.enqueue(async () => {
-      const verdict = await verifyCallbackSignal('payment', signal, this.state.mrn);
-      if (!verdict.ok) this.refuseSignal(verdict.reason);
-      else if (verdict.callback.kind === 'payment') this.applyCallback(verdict.callback, 'verified');
-    });
-  }
-
-  /** A callback signal that failed verification: recorded, flagged, nothing else changes. */
-  private refuseSignal(reason: string): void {
-    record(this.state.timeline, new Date(), 'callback signal refused', reason);
-    this.raiseAttention(forgedSignalReason(reason));
-  }
-
-  /** A verified callback, applied idempotently. */
-  private applyCallback(callback: { amountFen: number; originAmountFen: number }, origin: CallbackOrigin): void {
+  /** Steps 4–6: a verified callback, at any time, applied idempotently. */
+  protected applyCallback(callback: PaymentCallback, origin: CallbackOrigin): void {
     const { state } = this;
     const now = new Date();
     const paid = `${fenToDecimal(callback.amountFen)} CNY`;
@@ -327,77 +262,32 @@ class PaymentOrder {
     enqueueEvent(state, this.merchantEvent('payment.amount_mismatch', new Date().toISOString()));
   }
 
-  /** Sets the flag and keeps the reason, without publishing: for a change that publishes anyway. */
-  private flagAttention(reason: string): void {
-    const { state } = this;
-    state.needsAttention = true;
-    if (!state.attentionReasons.includes(reason)) state.attentionReasons.push(reason);
-  }
-
-  private raiseAttention(reason: string): void {
-    this.flagAttention(reason);
-    this.publish();
-  }
-
-  private move(to: PaymentStatus, event: string, detail?: string): void {
-    const { state } = this;
-    if (!canMovePayment(state.status, to)) throw new Error(`illegal pay-in transition ${state.status} → ${to}`);
-    state.status = to;
-    record(state.timeline, new Date(), event, detail);
-    this.publish();
-  }
-
-  /** A decided outcome: status, finishedAt, search attributes, and the merchant's event. */
-  private settle(to: PaymentStatus, event?: string, detail?: string): void {
-    const { state } = this;
-    if (event === undefined) {
-      if (!canMovePayment(state.status, to)) throw new Error(`illegal pay-in transition ${state.status} → ${to}`);
-      state.status = to;
-      this.publish();
-    } else {
-      this.move(to, event, detail);
-    }
-    state.finishedAt = new Date().toISOString();
-    if (isPaymentSettled(to)) enqueueEvent(state, this.merchantEvent(`payment.${to}`, state.finishedAt));
-  }
-
-  private merchantEvent(type: string, occurredAt: string): MerchantEvent {
+  protected merchantEventFields(): MerchantEventFields {
     const { state } = this;
     return {
-      id: newEventId(),
-      type,
-      mrn: state.mrn,
-      status: state.status,
       amount: fenToDecimal(state.amountFen),
       paidAmount: state.paidAmountFen === null ? null : fenToDecimal(state.paidAmountFen),
       amountMismatch: state.amountMismatch,
       late: state.late,
-      occurredAt,
     };
   }
 
-  private publish(): void {
-    const { state } = this;
-    publishSearchAttributes({ status: state.status, needsAttention: state.needsAttention, amountMismatch: state.amountMismatch, late: state.late });
-    this.refreshDetails();
+  protected override searchFlags(): SearchableFlags {
+    return { ...super.searchFlags(), late: this.state.late };
   }
 
-  /** What the Temporal UI shows as the run's current details. */
-  refreshDetails(waitingFor?: string): void {
+  protected headline(): string {
     const { state } = this;
-    const lines = [
-      `**${state.status}** · ${fenToDecimal(state.amountFen)} CNY · ${channelLabel(state.channelId)}`,
-      waitingFor === undefined ? undefined : `Now: ${waitingFor}`,
-      state.paidAmountFen === null ? undefined : `Paid: ${fenToDecimal(state.paidAmountFen)} CNY${state.amountMismatch ? ' (differs from the order)' : ''}`,
-      state.lastPlatformAnswer === null ? undefined : `Last platform answer: ${state.lastPlatformAnswer}`,
-      state.poll.nextPollAt === null ? undefined : `Next query: ${state.poll.nextPollAt}`,
-      state.needsAttention ? `⚠ needs attention${state.attentionReasons.length > 0 ? `: ${state.attentionReasons.join('; ')}` : ''}` : undefined,
-    ];
-    setCurrentDetails(lines.filter((line) => line !== undefined).join('\n\n'));
+    return `**${state.status}** · ${fenToDecimal(state.amountFen)} CNY · ${channelLabel(state.channelId)}`;
+  }
+
+  protected override detailLines(): (string | undefined)[] {
+    const { state } = this;
+    return [state.paidAmountFen === null ? undefined : `Paid: ${fenToDecimal(state.paidAmountFen)} CNY${state.amountMismatch ? ' (differs from the order)' : ''}`];
   }
 }
 
-export function paymentView(state: PaymentState): PaymentView {
+function paymentView(state: PaymentState): PaymentView {
   return {
     mrn: state.mrn,
     status: state.status,

@@ -4,9 +4,9 @@
  * payout), no refusal proves that nothing exists — the platform's document does not say it checks
  * the mrn before the balance — so only the payout query can confirm it. Pure: payout.ts acts on it.
  */
-import type { PayoutCreateResult } from '../activities/types';
-import type { PayoutCreateProgress } from './payout-definitions';
-import type { OrderTimeouts } from './shared/order-types';
+import type { PayoutCreateResult } from '../contracts/activities';
+import type { PayoutCreateProgress } from '../contracts/payout';
+import type { OrderTimeouts } from '../contracts/order';
 
 /** Codes that mean the platform created nothing — believed only while no earlier attempt may have created it. */
 const NOTHING_CREATED = new Set(['invalid_data', 'sign_error', 'insufficient_balance', 'object_not_found']);
@@ -15,7 +15,7 @@ const MRN_DUPLICATION = 'mrn_duplication';
 /** PAYOUT_NOT_FOUND_CONFIRM, for runs started before it was configurable. */
 const DEFAULT_NOT_FOUND_CONFIRM_MS = 5 * 60_000;
 
-export const CREATE_RETRY_FIRST_MS = 2_000;
+const CREATE_RETRY_FIRST_MS = 2_000;
 export const CREATE_RETRY_MAX_MS = 5 * 60_000;
 
 /** What the workflow saw of one attempt: the activity's facts, or no answer (any activity failure). */

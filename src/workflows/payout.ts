@@ -5,37 +5,29 @@
  * unanswered attempt, confirmed by "not found" twice) and an operator's resolution that the
  * platform confirms.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-} from '@temporalio/workflow';
-import type { OrderActivities } from '../activities/types';
+import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { fenToWholeYuan } from '../gateway/amount';
 import {
-  awaitPayoutCreation,
   CONTRADICTED_BY_PLATFORM,
   NOT_PENDING,
   UNCONFIRMED_BY_PLATFORM,
-  payoutCallback,
-  payoutRequestHash,
-  payoutStatus,
+  payoutWorkflowDefinitions,
   REASON_REQUIRED,
   recheckPayout,
   resolvePayout,
   type AttentionCause,
+  type PayoutCreationReply,
   type PayoutRequest,
   type PayoutState,
+  type PayoutStatus,
   type PayoutView,
   type PayoutWorkflowInput,
   type ResolveRequest,
-} from './payout-definitions';
-import { formatDuration } from '../config/duration';
+} from '../contracts/payout';
+import { formatDuration } from '../contracts/duration';
+import { operatorReasonProblem, RESOLVE_OUTCOMES } from '../contracts/operator';
+import { maskAccountNumber, maskName } from '../contracts/masking';
+import type { LegacyPayoutCallbackSignal, PlatformAnswer } from '../contracts/order';
 import {
   claimedToExist,
   CREATE_RETRY_MAX_MS,
@@ -46,16 +38,10 @@ import {
   readCreateAnswer,
   type CreateAttempt,
 } from './payout-create';
-import { CallbackQueue, forgedSignalReason, isLegacyCallback, verifyCallbackSignal } from './shared/callback-signal';
 import { historyIsLong } from './shared/history';
-import { maskAccountNumber, maskName } from './shared/masking';
-import { enqueueEvent, startMerchantNotifier, newEventId, outboxEmpty } from './shared/notifier';
-import type { LegacyPayoutCallbackSignal, PayoutCallbackSignal, PlatformAnswer } from './shared/order-types';
-import { describeAnswer, failureReason, noAnswer, queryPayoutAtPlatform } from './shared/platform-answer';
-import { answerCreationRequests, awaitCallback } from './shared/order-steps';
-import { pollUntilDecided } from './shared/poller';
-import { publishSearchAttributes } from './shared/search';
-import { canMovePayout, type PayoutStatus } from './shared/status';
+import { OrderCore, type MerchantEventFields } from './shared/order-core';
+import { describeAnswer, failureReason } from './shared/platform-answer';
+import { createPayoutAtPlatform } from './shared/platform-calls';
 import { clock, timestamp } from './shared/time';
 import { record } from './shared/timeline';
 
@@ -64,20 +50,11 @@ const UNDECIDED_REASON = 'no decision after';
 /** One query answer about another order may be a glitch; this many say the platform (or a proxy) mixes answers up. */
 const OTHER_ORDER_ANSWERS_BEFORE_ATTENTION = 3;
 
-const { createPayoutAtPlatform } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '2m',
-  // One request per activity run: the workflow retries it (same mrn, durable timers), so it knows
-  // exactly which attempts may have reached the platform — an attempt counter that restarts with
-  // every scheduling, or a worker that died mid-call, would hide that.
-  retry: { maximumAttempts: 1 },
-});
-
 /** Returns the final state: a callback arriving after the run closed restarts from it. */
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutState> {
   const state = input.resume === undefined ? initialState(input) : resumed(input.resume);
   const order = new PayoutOrder(state);
-  order.registerHandlers();
-  startMerchantNotifier(state, state.timeouts.notifyRetryForMs);
+  order.start();
 
   if (state.status === 'creating') {
     const end = await order.createAtPlatform(input.request);
@@ -89,9 +66,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   }
   // A foreign duplicate waits for an operator: it is not ours to call paid or failed.
   await condition(() => state.status !== 'pending');
-  await condition(() => outboxEmpty(state) && allHandlersFinished());
-  order.refreshDetails('finished');
-  return state;
+  return order.finish();
 }
 
 function initialState(input: PayoutWorkflowInput): PayoutState {
@@ -142,22 +117,26 @@ function resumed(carried: StateBefore): PayoutState {
   };
 }
 
-class PayoutOrder {
-  private readonly callbacks = new CallbackQueue();
+/** The callback's values a payout applies: verified now, or as a legacy signal carried them. */
+type PayoutCallback = Pick<LegacyPayoutCallbackSignal, 'amountFen'>;
 
-  constructor(private readonly state: PayoutState) {}
+class PayoutOrder extends OrderCore<PayoutStatus, PayoutState, PayoutCallback, PayoutView, PayoutCreationReply> {
+  constructor(state: PayoutState) {
+    super(state, payoutWorkflowDefinitions, payoutView);
+  }
 
-  registerHandlers(): void {
+  protected creationReply(firstRequest: boolean): PayoutCreationReply {
+    return { view: this.view(), firstRequest };
+  }
+
+  /** Operators: re-check now, and resolve what the platform's support confirmed. */
+  protected override registerKindHandlers(): void {
     const { state } = this;
-    setHandler(payoutStatus, () => payoutView(state));
-    setHandler(payoutRequestHash, () => state.requestHash);
-    setHandler(payoutCallback, (signal) => this.onCallbackSignal(signal));
-    answerCreationRequests(awaitPayoutCreation, state, 'payout', (firstRequest) => ({ view: payoutView(state), firstRequest }));
     setHandler(
       recheckPayout,
       async ({ reason }) => {
         record(state.timeline, new Date(), 'operator: re-check now', reason);
-        await this.onPlatformAnswer(await this.query(true, 'operator re-check'));
+        this.onPlatformAnswer(await this.queryPlatform('operator re-check', { resendCallback: true }));
         return payoutView(state);
       },
       { validator: ({ reason }) => requireReason(reason) },
@@ -165,7 +144,7 @@ class PayoutOrder {
     setHandler(resolvePayout, (request) => this.resolveByOperator(request), {
       validator: ({ reason, outcome }: ResolveRequest) => {
         requireReason(reason);
-        if (outcome !== 'succeeded' && outcome !== 'failed') throw ApplicationFailure.nonRetryable('outcome must be succeeded or failed', REASON_REQUIRED);
+        if (!(RESOLVE_OUTCOMES as readonly string[]).includes(outcome)) throw ApplicationFailure.nonRetryable(`outcome must be ${RESOLVE_OUTCOMES.join(' or ')}`, REASON_REQUIRED);
         refuseUnlessResolvable(state, outcome);
       },
     });
@@ -263,10 +242,10 @@ class PayoutOrder {
     const { state } = this;
     const { create } = state;
     const confirmMs = notFoundConfirmMs(state.timeouts);
-    const answer = await this.query(false, 'ask whether the refused payout exists');
+    const answer = await this.queryPlatform('ask whether the refused payout exists', { resendCallback: false });
     const confirmedNotFound = answer.kind === 'not_found' && notFoundConfirmed(create, Date.now(), confirmMs);
     // A status: the payout exists, it goes pending and the status applies.
-    await this.onPlatformAnswer(answer);
+    this.onPlatformAnswer(answer);
     if (state.status !== 'creating') return null;
     if (answer.kind !== 'not_found') return this.nextCreateStep();
     if (!confirmedNotFound) {
@@ -275,7 +254,7 @@ class PayoutOrder {
       return askAt;
     }
     if (claimedToExist(create)) {
-      this.raiseAttention('the create answered mrn_duplication, yet the payout query does not find it: never rejected, an operator should ask the platform', 'duplicate-not-found');
+      this.raiseAttentionOnce('the create answered mrn_duplication, yet the payout query does not find it: never rejected, an operator should ask the platform', 'duplicate-not-found');
       return this.nextCreateStep();
     }
     state.error = { ...refusal };
@@ -306,18 +285,7 @@ class PayoutOrder {
   /** Steps 2–3: wait for the callback, then poll — forever, slowly, with attention after a threshold. */
   async awaitCallbackOrPoll(): Promise<'decided' | 'continue-as-new'> {
     const { state } = this;
-    const decided = (): boolean => state.status !== 'pending';
-    if (state.poll.attempts === 0) {
-      const until = Date.parse(state.createdAt) + state.timeouts.payoutCallbackMs;
-      if (await awaitCallback(state, until, decided, (text) => this.refreshDetails(text))) return 'decided';
-    }
-    const end = await pollUntilDecided({
-      poll: state.poll,
-      maxIntervalMs: state.timeouts.pollIntervalMaxMs,
-      decided,
-      shouldContinueAsNew: () => historyIsLong(state.timeouts.continueAsNewAfterEvents),
-      query: (attempt) => this.query(true, `query platform (attempt ${attempt})`),
-      apply: (answer) => this.onPlatformAnswer(answer),
+    const end = await this.awaitCallbackThenPoll(Date.parse(state.createdAt) + state.timeouts.payoutCallbackMs, {
       beforeWait: () => {
         this.raiseAttentionWhenUndecidedTooLong();
         // Once an operator should look, keep asking at the slow rate only.
@@ -331,17 +299,12 @@ class PayoutOrder {
   continueAsNew(input: PayoutWorkflowInput): Promise<never> {
     // The bank account is needed only to create: once created, the next run carries the masked copy in state alone.
     const request = this.state.status === 'creating' ? input.request : { ...input.request, accountName: '', accountNumber: '' };
-    return condition(allHandlersFinished).then(() => continueAsNew<typeof payoutWorkflow>({ ...input, request, resume: this.state }));
-  }
-
-  private query(callback: boolean, summary: string): Promise<PlatformAnswer> {
-    return queryPayoutAtPlatform
-      .executeWithOptions({ summary }, [{ mrn: this.state.mrn, callback }])
-      .catch(noAnswer);
+    const next: Parameters<typeof payoutWorkflow>[0] = { ...input, request, resume: this.state };
+    return this.continueAsNewWith(next);
   }
 
   /** The platform's query answer. Status 2 is one of the only ways to `failed`. */
-  private onPlatformAnswer(answer: PlatformAnswer): Promise<void> {
+  protected onPlatformAnswer(answer: PlatformAnswer): void {
     const { state } = this;
     const now = new Date();
     const said = describeAnswer(answer, PAYOUT_STATUS_LABELS);
@@ -351,19 +314,19 @@ class PayoutOrder {
       // A status is ours only once an attempt of ours may have created the payout: before, the mrn could name someone else's order.
       if (answer.kind !== 'status' || !state.create.outcomeUnknown) {
         record(state.timeline, now, 'platform query', said);
-        return Promise.resolve();
+        return;
       }
       const heard = state.create.refusalToConfirm === null ? '' : `${state.create.refusalToConfirm.code}, `;
       this.move('pending', 'created at platform', `an earlier attempt's answer was lost; ${heard}confirmed ours by query`);
     }
     if (state.status !== 'pending') {
       record(state.timeline, now, 'platform query after decision', said);
-      return Promise.resolve();
+      return;
     }
     if (state.foreignDuplicate) {
       // The mrn names an order made outside this system: its status is not ours to apply.
       record(state.timeline, now, 'platform query (mrn used outside this system, not applied)', said);
-      return Promise.resolve();
+      return;
     }
     if (answer.kind === 'status' && answer.status === 1) {
       this.settle('succeeded', 'platform query: paid out', said);
@@ -373,29 +336,10 @@ class PayoutOrder {
       // Pending, not found, an unknown answer, a timeout: none of them decides a payout.
       record(state.timeline, now, 'platform query', said);
     }
-    return Promise.resolve();
-  }
-
-  /** A callback signal: whoever sent it, the platform's signature is verified again before anything applies. */
-  private onCallbackSignal(signal: PayoutCallbackSignal): Promise<void> {
-    if (isLegacyCallback()) {
-      this.applyCallback(signal as unknown as LegacyPayoutCallbackSignal);
-      return Promise.resolve();
-    }
-    return this.callbacks.enqueue(async () => {
-      const verdict = await verifyCallbackSignal('payout', signal, this.state.mrn);
-      if (!verdict.ok) {
-        // A forgery changes nothing but raises attention.
-        record(this.state.timeline, new Date(), 'callback signal refused', verdict.reason);
-        this.raiseAttention(forgedSignalReason(verdict.reason));
-      } else if (verdict.callback.kind === 'payout') {
-        this.applyCallback(verdict.callback);
-      }
-    });
   }
 
   /** A verified callback (the platform sends one only on success), applied idempotently. */
-  private applyCallback(callback: { amountFen: number }): void {
+  protected applyCallback(callback: PayoutCallback): void {
     const { state } = this;
     const now = new Date();
     const amount = `${fenToWholeYuan(callback.amountFen)} CNY`;
@@ -425,7 +369,7 @@ class PayoutOrder {
   private async resolveByOperator({ outcome, reason }: ResolveRequest): Promise<PayoutView> {
     const { state } = this;
     record(state.timeline, new Date(), `operator: resolve as ${outcome}`, reason);
-    const answer = await this.query(false, 'query platform before manual resolution');
+    const answer = await this.queryPlatform('query platform before manual resolution', { resendCallback: false });
     await this.callbacks.drained(); // a callback that arrived before the answer decides first
     const confirmedNotFound = answer.kind === 'not_found' && notFoundConfirmed(state.create, Date.now(), notFoundConfirmMs(state.timeouts));
     const said = describeAnswer(answer, PAYOUT_STATUS_LABELS);
@@ -485,7 +429,7 @@ class PayoutOrder {
     if (answer.kind === 'unavailable' && answer.wrongOrder === true) {
       state.answersAboutOtherOrders += 1;
       if (state.answersAboutOtherOrders >= OTHER_ORDER_ANSWERS_BEFORE_ATTENTION) {
-        this.raiseAttention(`the platform's query answered about another order ${OTHER_ORDER_ANSWERS_BEFORE_ATTENTION} times`, 'answers-about-other-orders');
+        this.raiseAttentionOnce(`the platform's query answered about another order ${OTHER_ORDER_ANSWERS_BEFORE_ATTENTION} times`, 'answers-about-other-orders');
       }
     }
   }
@@ -496,70 +440,40 @@ class PayoutOrder {
     const undecidedFor = Date.now() - Date.parse(state.createdAt);
     if (undecidedFor < state.timeouts.payoutAttentionAfterMs) return;
     const stage = state.status === 'creating' ? ' (the platform has not confirmed the create)' : '';
-    this.raiseAttention(`${UNDECIDED_REASON} ${formatDuration(undecidedFor)}${stage}`, 'undecided');
+    this.raiseAttentionOnce(`${UNDECIDED_REASON} ${formatDuration(undecidedFor)}${stage}`, 'undecided');
   }
 
-  /** `cause`: for reasons raised once per payout, whatever their text. */
-  private raiseAttention(reason: string, cause?: AttentionCause): void {
+  /** For the reasons raised once per payout, whatever their text. */
+  private raiseAttentionOnce(reason: string, cause: AttentionCause): void {
     const { state } = this;
-    if (cause !== undefined) {
-      if (state.attentionCauses.includes(cause)) return;
-      state.attentionCauses.push(cause);
-    }
-    state.needsAttention = true;
-    if (!state.attentionReasons.includes(reason)) state.attentionReasons.push(reason);
-    record(state.timeline, new Date(), 'needs attention', reason);
-    this.publish();
+    if (state.attentionCauses.includes(cause)) return;
+    state.attentionCauses.push(cause);
+    this.raiseAttention(reason);
   }
 
-  private move(to: PayoutStatus, event: string, detail?: string): void {
+  protected merchantEventFields(): MerchantEventFields {
     const { state } = this;
-    if (!canMovePayout(state.status, to)) throw new Error(`illegal payout transition ${state.status} → ${to}`);
-    state.status = to;
-    record(state.timeline, new Date(), event, detail);
-    this.publish();
-  }
-
-  private settle(to: 'succeeded' | 'failed' | 'rejected', event: string, detail?: string): void {
-    const { state } = this;
-    this.move(to, event, detail);
-    state.finishedAt = new Date().toISOString();
-    state.poll.nextPollAt = null;
-    enqueueEvent(state, {
-      id: newEventId(),
-      type: `payout.${to}`,
-      mrn: state.mrn,
-      status: to,
+    return {
       amount: fenToWholeYuan(state.amountFen),
       amountMismatch: state.amountMismatch,
       needsAttention: state.needsAttention,
       errorCode: state.error?.code ?? null,
-      occurredAt: state.finishedAt,
-    });
-    this.refreshDetails();
+    };
   }
 
-  private publish(): void {
+  protected headline(): string {
     const { state } = this;
-    publishSearchAttributes({ status: state.status, needsAttention: state.needsAttention, amountMismatch: state.amountMismatch });
-    this.refreshDetails();
+    return `**${state.status}** · ${fenToWholeYuan(state.amountFen)} CNY → ${state.bankName} ${state.accountNumberMasked}`;
   }
 
-  refreshDetails(now?: string): void {
+  protected override detailLines(): (string | undefined)[] {
     const { state } = this;
-    const lines = [
-      `**${state.status}** · ${fenToWholeYuan(state.amountFen)} CNY → ${state.bankName} ${state.accountNumberMasked}`,
-      now === undefined ? undefined : `Now: ${now}`,
-      state.lastPlatformAnswer === null ? undefined : `Last platform answer: ${state.lastPlatformAnswer}`,
-      state.poll.nextPollAt === null ? undefined : `Next query: ${state.poll.nextPollAt}`,
-      state.status === 'creating' && state.create.attempts > 0 ? `Create attempts: ${state.create.attempts}${state.create.outcomeUnknown ? ' (an earlier one left no answer)' : ''}` : undefined,
-      state.needsAttention ? `⚠ needs attention: ${state.attentionReasons.join('; ')}` : undefined,
-    ];
-    setCurrentDetails(lines.filter((line) => line !== undefined).join('\n\n'));
+    const { create } = state;
+    return [state.status === 'creating' && create.attempts > 0 ? `Create attempts: ${create.attempts}${create.outcomeUnknown ? ' (an earlier one left no answer)' : ''}` : undefined];
   }
 }
 
-export function payoutView(state: PayoutState): PayoutView {
+function payoutView(state: PayoutState): PayoutView {
   return {
     mrn: state.mrn,
     status: state.status,
@@ -600,7 +514,6 @@ function refuseUnlessResolvable(state: PayoutState, outcome: ResolveRequest['out
 }
 
 function requireReason(reason: unknown): void {
-  if (typeof reason !== 'string' || reason.trim().length < 3) {
-    throw ApplicationFailure.create({ type: REASON_REQUIRED, nonRetryable: true, message: 'a reason (at least 3 characters) is required' });
-  }
+  const problem = operatorReasonProblem(reason);
+  if (problem !== undefined) throw ApplicationFailure.create({ type: REASON_REQUIRED, nonRetryable: true, message: problem });
 }

@@ -7,7 +7,7 @@
  */
 import { request } from 'undici';
 import type { Client } from '@temporalio/client';
-import { orderSearchAttributes } from '../../src/workflows/search-attributes';
+import { orderSearchAttributes } from '../../src/contracts/search-attributes';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { testMrn } from '../helpers/orders';
 import { eventually } from '../helpers/system';

@@ -71,6 +71,8 @@ export async function startTestCluster(options: { apis?: number; workers?: numbe
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...E2E_ENV,
+    // These tests expect orders created within the request (201); a cold cluster on a loaded machine takes seconds.
+    CREATE_WAIT: '20s',
     DATA_DIR: dataDir,
     PORT: String(ports.api),
     HOST: '127.0.0.1',

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { SandboxControl } from '../../src/sandbox/control-client';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { eventually } from '../helpers/system';
 import { startTestCluster, type TestCluster } from './cluster-process';
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
 import { DYNAMIC_CONFIG_FILE, HISTORY_SHARDS, pinnedVersions } from '../../src/cluster/temporal';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 
 const ROOT = resolve(__dirname, '..', '..');
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -68,6 +68,8 @@ describe('docker-compose.yml', () => {
       'temporal-schema': `temporalio/admin-tools:${pins.TEMPORAL_SERVER_VERSION}`,
       temporal: `temporalio/server:${pins.TEMPORAL_SERVER_VERSION}`,
       'temporal-ui': `temporalio/ui:${pins.TEMPORAL_UI_VERSION}`,
+      prometheus: expect.stringMatching(/^prom\/prometheus:v[0-9.]+$/),
+      grafana: expect.stringMatching(/^grafana\/grafana:[0-9.]+$/),
     });
   });
 
@@ -78,7 +80,7 @@ describe('docker-compose.yml', () => {
         continue;
       }
       expect(service.image).not.toMatch(/temporalio\/(auto-setup|web|tctl)\b/);
-      expect(service.image).toMatch(/:[0-9][0-9.]*$/);
+      expect(service.image).toMatch(/:v?[0-9][0-9.]*$/);
     }
     expect(composeText).not.toMatch(/auto-setup|\|\| *true/);
   });
@@ -146,6 +148,20 @@ describe('docker-compose.yml', () => {
     expect(api.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${env(api).PORT}/readyz`);
     expect(worker.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${env(worker).WORKER_HEALTH_PORT}/healthz`);
     for (const name of ['postgresql', 'temporal']) expect(services[name].healthcheck).toBeDefined();
+  });
+
+  test('Prometheus scrapes the API and every worker replica and loads the alert rules; Grafana is provisioned with the dashboard', () => {
+    const { prometheus, grafana, api, worker } = services;
+    const config = parse(readFileSync(join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
+    const targets = Object.fromEntries(config.scrape_configs.map((job) => [job.dns_sd_configs[0].names[0], job.dns_sd_configs[0].port]));
+    expect(targets).toEqual({ api: Number(env(api).PORT), worker: Number(env(worker).WORKER_METRICS_PORT) });
+    expect(prometheus.volumes).toEqual(expect.arrayContaining(['./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro']));
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    expect(env(prometheus).METRICS_TOKEN).toBe(env(api).METRICS_TOKEN);
+    expect(grafana.volumes).toEqual(expect.arrayContaining(['./deploy/grafana/orchestrator.json:/var/lib/grafana/dashboards/orchestrator.json:ro']));
   });
 
   test('every file it mounts from the repository exists', () => {

@@ -6,9 +6,9 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { request } from 'undici';
 import { sign } from '../../src/gateway';
-import { paymentCallback, paymentWorkflowId } from '../../src/workflows/payment-definitions';
-import { payoutCallback, payoutWorkflowId } from '../../src/workflows/payout-definitions';
-import { OrderKind, OrderStatus, Mrn, AmountMismatch, NeedsAttention } from '../../src/workflows/search-attributes';
+import { paymentCallback, paymentWorkflowId } from '../../src/contracts/payment';
+import { payoutCallback, payoutWorkflowId } from '../../src/contracts/payout';
+import { OrderKind, OrderStatus, Mrn, AmountMismatch, NeedsAttention } from '../../src/contracts/search-attributes';
 import { testMrn } from '../helpers/orders';
 import { eventually, startTestSystem, type TestSystem } from '../helpers/system';
 

@@ -5,7 +5,9 @@
 import { verifyNotification } from '../../src/notify/signature';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 import { testMrn } from '../helpers/orders';
-import { describeWorkflow, http, postForm, startMerchantReceiver, timelineEvents, unescapeHtml, waitForOrder } from './support';
+import { BAD_PAYOUT_INPUTS, withChange } from '../helpers/bad-inputs';
+import { http, postForm, unescapeHtml } from '../helpers/support';
+import { describeWorkflow, startMerchantReceiver, timelineEvents, waitForOrder } from './support';
 
 const BALANCE_FEN = 10_000 * 100;
 const ACCOUNT_NUMBER = '6222021234567890123';
@@ -144,23 +146,8 @@ test('GET masks the bank account: ****0123, a masked name, and the full number n
   expect(JSON.stringify(again.body)).not.toContain(ACCOUNT_NAME);
 });
 
-const badInputs: [string, Record<string, unknown>, RegExp][] = [
-  ['amount 1.5', { amount: 1.5 }, /amount/],
-  ['amount "1.50"', { amount: '1.50' }, /amount/],
-  ['amount 0', { amount: 0 }, /amount/],
-  ['amount -3', { amount: -3 }, /amount/],
-  ['amount "12a"', { amount: '12a' }, /amount/],
-  ['accountNumber with letters', { accountNumber: '62220212345678901AB' }, /accountNumber/],
-  ['empty bankName', { bankName: '' }, /bankName/],
-  ['bankName of spaces', { bankName: '   ' }, /bankName/],
-  ['missing accountName', { accountName: undefined }, /accountName/],
-  ['notifyUrl not absolute', { notifyUrl: '/notify' }, /notifyUrl/],
-  ['an unknown field', { currency: 'CNY' }, /currency/],
-];
-
-test.each(badInputs)('400 for %s, naming the field, and nothing started', async (_what, change, field) => {
-  const body: Record<string, unknown> = { ...payout(), ...change };
-  for (const [key, value] of Object.entries(change)) if (value === undefined) delete body[key];
+test.each(BAD_PAYOUT_INPUTS)('400 for %s, naming the field, and nothing started', async (_what, change, field) => {
+  const body = withChange(payout(), change);
 
   const answer = await system.api('POST', '/v1/payouts', body);
 

@@ -11,7 +11,7 @@ import { CheckoutLinks } from '../../src/api/orders/checkout-links';
 import { CHANNEL_IDS } from '../../src/gateway/channels';
 import { parseDecimal, parseWholeYuan } from '../../src/gateway/amount';
 import { sign } from '../../src/gateway/signing';
-import { PAYMENT_STATUSES, PAYOUT_STATUSES } from '../../src/workflows/shared/status';
+import { PAYMENT_STATUSES, PAYOUT_STATUSES } from '../../src/contracts/status';
 import type { BadRequest, FuzzRequest, FuzzSecrets } from './support';
 
 /** Orders that exist (workflows started without a worker: any Temporal call about them would wait). */
@@ -547,6 +547,7 @@ function orderRequests(secrets: FuzzSecrets, fixtures: Fixtures): fc.Arbitrary<F
   const unknownOrder = fc.tuple(fc.constantFrom('payments', 'payouts'), freshMrn).map(([kind, mrn]) => ({
     route: `GET /v1/${kind}/:mrn`,
     defect: 'an order that does not exist',
+    oneRoundTrip: true as const,
     method: 'GET' as const,
     url: `/v1/${kind}/${mrn}`,
     headers: bearer(secrets),
@@ -568,6 +569,7 @@ function orderRequests(secrets: FuzzSecrets, fixtures: Fixtures): fc.Arbitrary<F
     fc.tuple(fc.constantFrom('recheck', 'resolve'), freshMrn, validResolve).map(([action, mrn, body]) => ({
       route: `POST /v1/payouts/:mrn/${action}`,
       defect: 'a payout that does not exist',
+      oneRoundTrip: true as const,
       method: 'POST' as const,
       url: `/v1/payouts/${mrn}/${action}`,
       headers: { ...bearer(secrets), 'content-type': JSON_TYPE },

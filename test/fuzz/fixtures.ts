@@ -5,9 +5,9 @@
  * Temporal about one of them would wait — and show as slow. Their histories must not grow.
  */
 import type { Client } from '@temporalio/client';
-import { paymentWorkflowId } from '../../src/workflows/payment-definitions';
-import { payoutWorkflowId } from '../../src/workflows/payout-definitions';
-import { orderSearchAttributes } from '../../src/workflows/search-attributes';
+import { paymentWorkflowId } from '../../src/contracts/payment';
+import { payoutWorkflowId } from '../../src/contracts/payout';
+import { orderSearchAttributes } from '../../src/contracts/search-attributes';
 import { eventually } from '../helpers/system';
 import { uniqueName } from '../helpers/temporal';
 import type { Fixtures } from './bad-requests';

@@ -19,6 +19,11 @@ export interface BadRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /**
+   * The answer needs one Temporal round trip (is there such an order?): allowed ROUND_TRIP_MS rather
+   * than SLOW_MS. Still no wait: a worker that never comes or a retried RPC takes far longer.
+   */
+  oneRoundTrip?: true;
   expect: {
     /** The status, when the defect decides it; any 4xx otherwise. */
     status?: number;
@@ -44,8 +49,13 @@ export interface Answer {
   ms: number;
 }
 
-/** A Temporal call that waits (a worker that never comes, a retried RPC) takes seconds; a refusal takes a few ms. */
-export const SLOW_MS = 500;
+/**
+ * A Temporal call that waits (a worker that never comes, a retried RPC) takes seconds; a refusal takes
+ * a few ms — on a loaded 2-core CI machine, up to some hundreds.
+ */
+export const SLOW_MS = 1_000;
+/** One plain Temporal round trip ("no such workflow"), on the same loaded machine. */
+export const ROUND_TRIP_MS = 3_000;
 /** Longer than any answer that did not wait on something: past this, the request is reported as hanging. */
 export const HANG_MS = 5_000;
 

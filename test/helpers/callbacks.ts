@@ -1,6 +1,6 @@
 import { sign, SIGNED_FIELDS, type MerchantCredentials } from '../../src/gateway';
 import { fenToDecimal, fenToWholeYuan } from '../../src/gateway/amount';
-import type { CallbackSignal } from '../../src/workflows/shared/order-types';
+import type { CallbackSignal } from '../../src/contracts/order';
 
 /**
  * The merchant credentials of workflow tests: FakePlatform's worker verifies callback signals with

@@ -8,8 +8,8 @@ import type {
   PaymentCreateResult,
   PayoutCreateResult,
   QueryArgs,
-} from '../../src/activities/types';
-import type { MerchantEvent, PlatformAnswer } from '../../src/workflows/shared/order-types';
+} from '../../src/contracts/activities';
+import type { MerchantEvent, PlatformAnswer } from '../../src/contracts/order';
 import { TEST_GATEWAY } from './callbacks';
 
 /**

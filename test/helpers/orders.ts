@@ -1,7 +1,7 @@
-import type { OrderTimeouts } from '../../src/workflows/shared/order-types';
-import type { PaymentRequest, PaymentWorkflowInput } from '../../src/workflows/payment-definitions';
-import type { PayoutRequest, PayoutWorkflowInput } from '../../src/workflows/payout-definitions';
-import { randomUUID } from 'node:crypto';
+import type { OrderTimeouts } from '../../src/contracts/order';
+import type { PaymentRequest, PaymentWorkflowInput } from '../../src/contracts/payment';
+import type { PayoutRequest, PayoutWorkflowInput } from '../../src/contracts/payout';
+import { testMrn } from './support';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -20,9 +20,7 @@ export const TEST_TIMEOUTS: OrderTimeouts = {
   notifyRetryForMs: 48 * HOUR,
 };
 
-export function testMrn(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 18)}`;
-}
+export { testMrn } from './support';
 
 export function paymentInput(overrides: Partial<PaymentRequest> = {}, timeouts: Partial<OrderTimeouts> = {}): PaymentWorkflowInput {
   const request: PaymentRequest = {

@@ -95,7 +95,7 @@ export async function startProcessTestSystem(e2eEnv: Record<string, string>, env
   }
   const config = loadConfig(processEnv, 'api');
   const workerHealthPort = await findFreePort();
-  const worker = spawnEntry('worker.js', { ...processEnv, WORKER_HEALTH_PORT: String(workerHealthPort) });
+  const worker = spawnEntry('worker.js', { ...processEnv, WORKER_HEALTH_PORT: String(workerHealthPort), WORKER_METRICS_PORT: String(await findFreePort()) });
   const api = spawnEntry('api-main.js', processEnv);
   const stop = async (): Promise<void> => {
     await Promise.all([stopChild(api.child), stopChild(worker.child)]);

@@ -90,13 +90,5 @@ export async function startTestSystem(env: Record<string, string> = {}, sandbox:
   };
 }
 
-/** Polls `probe` until it returns something truthy (real time: the dev server does not skip). */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
+/** One home for waiting: ./support.ts (re-exported for the many tests that import it from here). */
+export { eventually } from './support';

@@ -16,7 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type BundleOptions, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
 import { temporalTestServerPath } from '../../src/temporal/binaries';
 import { ensureSearchAttributes, type SearchAttributeTypeName } from '../../src/temporal/dev-server';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { TEST_ENV } from './temporal-env';
 
 export { TEST_ENV } from './temporal-env';
@@ -30,7 +30,7 @@ let runtimeInstalled = false;
  * core's errors only. TEST_TEMPORAL_LOG_LEVEL=DEBUG (or INFO, ...) brings the detail back on both.
  * Installed on first use, not on import: an idle runtime would keep jest from exiting.
  */
-function installQuietRuntime(): void {
+export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = process.env.TEST_TEMPORAL_LOG_LEVEL as LogLevel | undefined;

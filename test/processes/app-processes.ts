@@ -101,7 +101,7 @@ export async function startAppEnvironment(extraEnv: Record<string, string> = {})
     apiToken,
     async spawnWorker(name, extra = {}) {
       const port = await findFreePort();
-      const proc = spawnEntry(name, 'worker.js', { ...env, WORKER_HEALTH_PORT: String(port), ...extra });
+      const proc = spawnEntry(name, 'worker.js', { ...env, WORKER_HEALTH_PORT: String(port), WORKER_METRICS_PORT: String(await findFreePort()), ...extra });
       running.push(proc);
       const healthUrl = `http://127.0.0.1:${port}/healthz`;
       await waitHttpOk(healthUrl, name, proc);

@@ -20,7 +20,8 @@ afterAll(async () => {
 });
 
 test('a worker killed with SIGKILL mid-flight: the other worker completes every order once', async () => {
-  const api = await app.spawnApi('api');
+  // Orders created within the request (201) even on a loaded machine.
+  const api = await app.spawnApi('api', { CREATE_WAIT: '20s' });
   const doomed = await app.spawnWorker('worker-a');
   const survivor = await app.spawnWorker('worker-b');
   const balanceBefore = await app.sandbox.control.balanceFen();

@@ -1,7 +1,7 @@
 import { verify } from '../../src/gateway';
-import { CallbackReceiver, FAST_SCHEDULE_MS, paymentInput, payoutInput, startTestSandbox, type TestSandbox, useSandboxWithReceiver } from './helpers';
+import { platformPaymentInput, platformPayoutInput } from '../helpers/support';
+import { CallbackReceiver, FAST_SCHEDULE_MS, startTestSandbox, type TestSandbox, useSandboxWithReceiver } from './helpers';
 
-const settle = (ms = 150) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Callbacks as the platform sends them, and every way a scenario can disturb them. */
 describe('sandbox callbacks', () => {
@@ -14,7 +14,7 @@ describe('sandbox callbacks', () => {
   });
 
   async function paidPayment(amountFen?: number) {
-    const input = paymentInput(receiver);
+    const input = platformPaymentInput(receiver);
     await sandbox.gateway.createPayment(input);
     await sandbox.control.markPaid('payment', input.mrn, amountFen);
     return input;
@@ -41,7 +41,7 @@ describe('sandbox callbacks', () => {
     });
 
     it('re-sends the callback of a paid-out payout', async () => {
-      const payout = payoutInput(receiver);
+      const payout = platformPayoutInput(receiver);
       await sandbox.gateway.createPayout(payout);
       await sandbox.control.markPaid('payout', payout.mrn);
       await receiver.waitFor(1);
@@ -55,8 +55,8 @@ describe('sandbox callbacks', () => {
     it('sends nothing with callback=false, or for an order that is pending or failed', async () => {
       const paid = await paidPayment();
       await receiver.waitFor(1);
-      const pending = paymentInput(receiver);
-      const failed = paymentInput(receiver);
+      const pending = platformPaymentInput(receiver);
+      const failed = platformPaymentInput(receiver);
       await sandbox.gateway.createPayment(pending);
       await sandbox.gateway.createPayment(failed);
       await sandbox.control.markFailed('payment', failed.mrn);
@@ -65,7 +65,10 @@ describe('sandbox callbacks', () => {
       expect(await sandbox.gateway.queryPayment(pending.mrn, { callback: true })).toMatchObject({ value: { status: 0 } });
       expect(await sandbox.gateway.queryPayment(failed.mrn, { callback: true })).toMatchObject({ value: { status: 2 } });
 
-      await settle();
+      // A callback is recorded as a delivery the moment it is due: none for these, only the paid one's.
+      expect(await sandbox.control.deliveries({ mrn: pending.mrn })).toEqual([]);
+      expect(await sandbox.control.deliveries({ mrn: failed.mrn })).toEqual([]);
+      expect((await sandbox.control.deliveries({ mrn: paid.mrn })).map((d) => d.state)).toEqual(['delivered']);
       expect(receiver.received).toHaveLength(1);
     });
   });
@@ -82,7 +85,7 @@ describe('sandbox callbacks', () => {
   });
 
   it('records an unreachable receiver as an error and keeps trying', async () => {
-    const input = paymentInput(receiver, { callbackUrl: 'http://127.0.0.1:9/unreachable' });
+    const input = platformPaymentInput(receiver, { callbackUrl: 'http://127.0.0.1:9/unreachable' });
     await sandbox.gateway.createPayment(input);
     await sandbox.control.markPaid('payment', input.mrn);
 
@@ -95,12 +98,12 @@ describe('sandbox callbacks', () => {
 
   describe('scenario: callback rules', () => {
     it('drops the next callback; a query with callback=true then recovers it', async () => {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       await sandbox.control.setCallbackRule('payment', input.mrn, { dropNext: 1 });
       await sandbox.gateway.createPayment(input);
       await sandbox.control.markPaid('payment', input.mrn);
 
-      await settle();
+      await sandbox.control.waitForDelivery('payment', input.mrn, 'dropped');
       expect(receiver.received).toHaveLength(0);
       expect((await sandbox.control.deliveries({ mrn: input.mrn })).map((d) => d.state)).toEqual(['dropped']);
 
@@ -110,20 +113,20 @@ describe('sandbox callbacks', () => {
     });
 
     it('delays the first attempt of each delivery', async () => {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       await sandbox.control.setCallbackRule('payment', input.mrn, { delayMs: 300 });
       await sandbox.gateway.createPayment(input);
       const settledAt = Date.now();
       await sandbox.control.markPaid('payment', input.mrn);
 
-      await settle(150);
+      await sandbox.control.waitForDelivery('payment', input.mrn, 'scheduled');
       expect(receiver.received).toHaveLength(0);
       await receiver.waitFor(1);
       expect(Date.now() - settledAt).toBeGreaterThanOrEqual(290);
     });
 
     it('duplicates a callback: the merchant receives the same signed message twice', async () => {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       await sandbox.control.setCallbackRule('payment', input.mrn, { duplicates: 1 });
       await sandbox.gateway.createPayment(input);
       await sandbox.control.markPaid('payment', input.mrn);
@@ -134,7 +137,7 @@ describe('sandbox callbacks', () => {
     });
 
     it('sends one callback with a wrong signature; the merchant refuses it and the retry is signed right', async () => {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       await sandbox.control.setCallbackRule('payment', input.mrn, { wrongSignatureNext: 1 });
       await sandbox.gateway.createPayment(input);
       await sandbox.control.markPaid('payment', input.mrn);
@@ -157,7 +160,10 @@ describe('sandbox callbacks', () => {
       const third = await paidPayment();
 
       await receiver.waitFor(1);
-      await settle(100);
+      // Every delivery recorded final (the third delivered, the others dropped): nothing more can arrive.
+      await sandbox.control.waitForDelivery('payment', first.mrn, 'dropped');
+      await sandbox.control.waitForDelivery('payment', second.mrn, 'dropped');
+      await sandbox.control.waitForDelivery('payment', third.mrn, 'delivered');
       expect(receiver.received.map((r) => r.fields.mrn)).toEqual([third.mrn]);
       expect((await sandbox.control.deliveries({ mrn: first.mrn }))[0].state).toBe('dropped');
       expect((await sandbox.control.deliveries({ mrn: second.mrn }))[0].state).toBe('dropped');
@@ -171,7 +177,7 @@ describe('sandbox callbacks', () => {
 
       expect(deliveries).toEqual([expect.objectContaining({ reason: 'control', mrn: input.mrn }) as unknown]);
       await receiver.waitFor(2);
-      const pending = paymentInput(receiver);
+      const pending = platformPaymentInput(receiver);
       await sandbox.gateway.createPayment(pending);
       await expect(sandbox.control.resendCallback('payment', pending.mrn)).rejects.toMatchObject({ statusCode: 409, code: 'conflict' });
     });
@@ -181,7 +187,7 @@ describe('sandbox callbacks', () => {
     receiver.answerNext({ status: 500, body: 'no' });
     const slow = await startTestSandbox({ callbackScheduleMs: [0, 60_000] });
     try {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       await slow.gateway.createPayment(input);
       await slow.control.markPaid('payment', input.mrn);
       await receiver.waitFor(1);

@@ -1,5 +1,6 @@
 import { verify } from '../../src/gateway';
-import { CallbackReceiver, paymentInput, payoutInput, postForm, readForm, send, type TestSandbox, useSandboxWithReceiver } from './helpers';
+import { http, platformPaymentInput, platformPayoutInput, postForm, readForm } from '../helpers/support';
+import { CallbackReceiver, type TestSandbox, useSandboxWithReceiver } from './helpers';
 
 /** The pages a person clicks through, posted as a browser posts them, with a real merchant callback receiver. */
 describe('sandbox cashier page', () => {
@@ -11,11 +12,11 @@ describe('sandbox cashier page', () => {
     receiver = listening;
   });
 
-  async function openCashier(overrides: Parameters<typeof paymentInput>[1] = {}) {
-    const input = paymentInput(receiver, overrides);
+  async function openCashier(overrides: Parameters<typeof platformPaymentInput>[1] = {}) {
+    const input = platformPaymentInput(receiver, overrides);
     const created = await sandbox.gateway.createPayment(input);
     if (created.kind !== 'accepted') throw new Error(`create failed: ${JSON.stringify(created)}`);
-    const page = await send(created.value.payUrl);
+    const page = await http(created.value.payUrl);
     return { input, payUrl: created.value.payUrl, page };
   }
 
@@ -48,7 +49,7 @@ describe('sandbox cashier page', () => {
     const submitted = await postForm(form.action, { ...form.fields, action: 'pay' });
 
     expect(submitted.status).toBe(303);
-    const result = await send(new URL(String(submitted.headers.location), payUrl).toString());
+    const result = await http(new URL(String(submitted.headers.location), payUrl).toString());
     expect(result.text).toContain('data-status="paid"');
     expect(result.text).toContain('href="https://merchant.example/return"');
 
@@ -93,9 +94,10 @@ describe('sandbox cashier page', () => {
 
     expect(submitted.status).toBe(303);
     expect(await sandbox.gateway.queryPayment(input.mrn, { callback: true })).toEqual({ kind: 'accepted', value: { status: 2 } });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A callback is recorded as a delivery the moment it is due: none was.
+    expect(await sandbox.control.deliveries({ mrn: input.mrn })).toEqual([]);
     expect(receiver.received).toHaveLength(0);
-    expect((await send(payUrl)).text).toContain('data-status="failed"');
+    expect((await http(payUrl)).text).toContain('data-status="failed"');
   });
 
   it('an amount that is not money is shown back with an error, and the order stays pending', async () => {
@@ -123,8 +125,8 @@ describe('sandbox cashier page', () => {
   });
 
   it('an unknown order id or a malformed form is a page, not a crash', async () => {
-    expect((await send(`${sandbox.url}/api/Pay?id=nope&channel=2`)).status).toBe(404);
-    expect((await send(`${sandbox.url}/api/Pay`)).status).toBe(400);
+    expect((await http(`${sandbox.url}/api/Pay?id=nope&channel=2`)).status).toBe(404);
+    expect((await http(`${sandbox.url}/api/Pay`)).status).toBe(400);
     expect((await postForm(`${sandbox.url}/cashier/nope`, { action: 'pay' })).status).toBe(404);
     const { payUrl, page } = await openCashier();
     const form = readForm(page.text, payUrl);
@@ -136,14 +138,14 @@ describe('sandbox cashier page', () => {
   it('the home page lists pay-ins waiting for the payer, with their cashier links', async () => {
     const { input, payUrl } = await openCashier();
 
-    const home = await send(`${sandbox.url}/`);
+    const home = await http(`${sandbox.url}/`);
 
     expect(home.text).toContain(input.mrn);
     expect(home.text).toContain(`href="${new URL(payUrl).pathname}${new URL(payUrl).search.replace(/&/g, '&amp;')}"`);
   });
 
   it('page mode: the form posted by the payer\'s browser leads to the same cashier and callback', async () => {
-    const input = paymentInput(receiver, { amountFen: 88_00 });
+    const input = platformPaymentInput(receiver, { amountFen: 88_00 });
     const pageForm = sandbox.gateway.paymentPageForm(input);
 
     const cashier = await postForm(pageForm.action, pageForm.fields);
@@ -165,14 +167,14 @@ describe('sandbox payout operator page', () => {
   });
 
   async function operatorForm(mrn: string) {
-    const page = await send(`${sandbox.url}/operator`);
+    const page = await http(`${sandbox.url}/operator`);
     const row = new RegExp(`<tr data-mrn="${mrn}">[\\s\\S]*?</tr>`).exec(page.text);
     if (row === null) throw new Error(`payout ${mrn} is not listed`);
     return { page, row: row[0], form: readForm(row[0], `${sandbox.url}/operator`) };
   }
 
   it('lists a pending payout with its account number masked', async () => {
-    const payout = payoutInput(receiver, { accountNumber: '6225880123456789' });
+    const payout = platformPayoutInput(receiver, { accountNumber: '6225880123456789' });
     await sandbox.gateway.createPayout(payout);
 
     const { page, row } = await operatorForm(payout.mrn);
@@ -186,7 +188,7 @@ describe('sandbox payout operator page', () => {
   });
 
   it('"Complete" pays out and sends the signed payout callback', async () => {
-    const payout = payoutInput(receiver);
+    const payout = platformPayoutInput(receiver);
     await sandbox.gateway.createPayout(payout);
     const { form } = await operatorForm(payout.mrn);
 
@@ -199,11 +201,11 @@ describe('sandbox payout operator page', () => {
     expect(callback.fields).toEqual({ amount: '500', appKey: sandbox.appKey, mrn: payout.mrn, sign: expect.any(String) as string });
     expect(callback.signatureValid).toBe(true);
     expect(await sandbox.gateway.queryPayout(payout.mrn, { callback: false })).toEqual({ kind: 'accepted', value: { status: 1 } });
-    expect((await send(`${sandbox.url}/operator`)).text).toContain('paid out');
+    expect((await http(`${sandbox.url}/operator`)).text).toContain('paid out');
   });
 
   it('"Fail" fails the payout, refunds the balance and sends no callback (the platform has none for failures)', async () => {
-    const payout = payoutInput(receiver);
+    const payout = platformPayoutInput(receiver);
     await sandbox.gateway.createPayout(payout);
     const { form } = await operatorForm(payout.mrn);
 
@@ -211,12 +213,12 @@ describe('sandbox payout operator page', () => {
 
     expect(await sandbox.gateway.queryPayout(payout.mrn, { callback: true })).toEqual({ kind: 'accepted', value: { status: 2 } });
     expect(await sandbox.control.balanceFen()).toBe(1_000_000_00);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await sandbox.control.deliveries({ mrn: payout.mrn })).toEqual([]);
     expect(receiver.received).toHaveLength(0);
   });
 
   it('a payout settled twice is refused with a page', async () => {
-    const payout = payoutInput(receiver);
+    const payout = platformPayoutInput(receiver);
     await sandbox.gateway.createPayout(payout);
     const { form } = await operatorForm(payout.mrn);
     await postForm(form.action, { action: 'complete' });

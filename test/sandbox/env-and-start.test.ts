@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { DEFAULT_CALLBACK_SCHEDULE_MS, parseSchedule, sandboxOptionsFromEnv, SandboxConfigError, startSandbox } from '../../src/sandbox';
-import { CallbackReceiver, paymentInput, payoutInput, startTestSandbox } from './helpers';
+import { platformPaymentInput, platformPayoutInput } from '../helpers/support';
+import { CallbackReceiver, startTestSandbox } from './helpers';
 
 describe('sandbox configuration from the environment', () => {
   it('uses the documented defaults and leaves credentials to be generated', () => {
@@ -92,7 +93,7 @@ describe('startSandbox', () => {
       expect(await sandbox.control.health()).toBe(true);
       const { GatewayClient } = await import('../../src/gateway');
       const local = new GatewayClient({ baseUrl: sandbox.control.baseUrl, appKey: sandbox.appKey, secret: sandbox.secret, timeoutMs: 2000 });
-      const payment = paymentInput(receiver);
+      const payment = platformPaymentInput(receiver);
       await local.createPayment(payment);
       await local.close();
       expect((await sandbox.control.payment(payment.mrn))?.cashierUrl).toMatch(/^https:\/\/sandbox\.example\/api\/Pay\?id=/);
@@ -108,7 +109,7 @@ describe('startSandbox', () => {
     try {
       const mrns: string[] = [];
       for (let i = 0; i < 30; i++) {
-        const payment = paymentInput(receiver);
+        const payment = platformPaymentInput(receiver);
         mrns.push(payment.mrn);
         await sandbox.gateway.createPayment(payment);
       }
@@ -145,7 +146,7 @@ describe('sandbox logs', () => {
     const receiver = await new CallbackReceiver().start();
     const sandbox = await startTestSandbox({ logger: pino({ level: 'trace' }, sink) });
     try {
-      const payout = payoutInput(receiver, { accountNumber: '6222021234567890123' });
+      const payout = platformPayoutInput(receiver, { accountNumber: '6222021234567890123' });
       const request = await sandbox.gateway.createPayout(payout);
       expect(request.kind).toBe('accepted');
       await sandbox.gateway.queryPayout(payout.mrn, { callback: false });

@@ -1,4 +1,5 @@
-import { CallbackReceiver, paymentInput, payoutInput, startTestSandbox, type TestSandbox } from './helpers';
+import { platformPaymentInput, platformPayoutInput } from '../helpers/support';
+import { CallbackReceiver, startTestSandbox, type TestSandbox } from './helpers';
 
 /** The create faults a merchant must survive: HTTP 500, no answer at all, and the ambiguous create. */
 describe('sandbox create faults', () => {
@@ -17,7 +18,7 @@ describe('sandbox create faults', () => {
 
   it('the next N creates answer HTTP 500 and store nothing; the one after is accepted', async () => {
     await sandbox.control.addCreateFault({ mode: 'http500', count: 2 });
-    const payout = payoutInput(receiver);
+    const payout = platformPayoutInput(receiver);
 
     const first = await sandbox.gateway.createPayout(payout);
     const second = await sandbox.gateway.createPayout(payout);
@@ -37,7 +38,7 @@ describe('sandbox create faults', () => {
   it('a hanging create outlives the client timeout, stores nothing, and a retry creates the order', async () => {
     await sandbox.control.addCreateFault({ mode: 'timeout', count: 1, delayMs: 1_000 });
     const client = sandbox.gatewayWithTimeout(200);
-    const payment = paymentInput(receiver);
+    const payment = platformPaymentInput(receiver);
 
     const first = await client.createPayment(payment);
     const second = await client.createPayment(payment);
@@ -53,7 +54,7 @@ describe('sandbox create faults', () => {
 
   it('a hang shorter than the client timeout ends with the connection cut, not an answer', async () => {
     await sandbox.control.addCreateFault({ mode: 'timeout', count: 1, delayMs: 50 });
-    const payout = payoutInput(receiver);
+    const payout = platformPayoutInput(receiver);
 
     const answer = await sandbox.gateway.createPayout(payout);
 
@@ -64,7 +65,7 @@ describe('sandbox create faults', () => {
   it('ambiguous payout create: stored, answered too late; the retry gets mrn_duplication, the query finds the order, one order exists', async () => {
     await sandbox.control.addCreateFault({ mode: 'late-answer', count: 1, delayMs: 800 });
     const client = sandbox.gatewayWithTimeout(200);
-    const payout = payoutInput(receiver);
+    const payout = platformPayoutInput(receiver);
 
     const first = await client.createPayout(payout);
     const retry = await client.createPayout(payout);
@@ -85,7 +86,7 @@ describe('sandbox create faults', () => {
   it('ambiguous pay-in create: the retry is refused as a duplicate and the query shows the order', async () => {
     await sandbox.control.addCreateFault({ mode: 'late-answer', count: 1, kind: 'payment', delayMs: 800 });
     const client = sandbox.gatewayWithTimeout(200);
-    const payment = paymentInput(receiver);
+    const payment = platformPaymentInput(receiver);
 
     expect((await client.createPayment(payment)).kind).toBe('transient');
     expect(await client.createPayment(payment)).toMatchObject({ kind: 'refused', message: expect.stringMatching(/^mrn_duplication/) as string });
@@ -97,18 +98,18 @@ describe('sandbox create faults', () => {
     await sandbox.control.addCreateFault({ mode: 'late-answer', count: 1, delayMs: 100 });
     const started = Date.now();
 
-    expect(await sandbox.gateway.createPayout(payoutInput(receiver))).toEqual({ kind: 'accepted', value: {} });
+    expect(await sandbox.gateway.createPayout(platformPayoutInput(receiver))).toEqual({ kind: 'accepted', value: {} });
     expect(Date.now() - started).toBeGreaterThanOrEqual(95);
   });
 
   it('a fault for one kind leaves the other kind alone, and queries are never faulted', async () => {
     await sandbox.control.addCreateFault({ mode: 'http500', count: 1, kind: 'payout' });
-    const payment = paymentInput(receiver);
+    const payment = platformPaymentInput(receiver);
 
     expect(await sandbox.gateway.createPayment(payment)).toMatchObject({ kind: 'accepted' });
     expect(await sandbox.gateway.queryPayment(payment.mrn, { callback: false })).toMatchObject({ kind: 'accepted' });
     expect(await sandbox.control.createFaults()).toEqual([{ mode: 'http500', kind: 'payout', remaining: 1, delayMs: 0 }]);
-    expect(await sandbox.gateway.createPayout(payoutInput(receiver))).toMatchObject({ kind: 'transient' });
+    expect(await sandbox.gateway.createPayout(platformPayoutInput(receiver))).toMatchObject({ kind: 'transient' });
   });
 
   it('faults are used in the order they were added, and can be cleared', async () => {
@@ -118,8 +119,8 @@ describe('sandbox create faults', () => {
       ['http500', 1],
       ['late-answer', 2],
     ]);
-    expect(await sandbox.gateway.createPayout(payoutInput(receiver))).toMatchObject({ kind: 'transient' });
-    expect(await sandbox.gateway.createPayout(payoutInput(receiver))).toMatchObject({ kind: 'accepted' });
+    expect(await sandbox.gateway.createPayout(platformPayoutInput(receiver))).toMatchObject({ kind: 'transient' });
+    expect(await sandbox.gateway.createPayout(platformPayoutInput(receiver))).toMatchObject({ kind: 'accepted' });
 
     await sandbox.control.clearCreateFaults();
 
@@ -129,7 +130,7 @@ describe('sandbox create faults', () => {
   it('closing the sandbox releases a hanging create at once', async () => {
     const local = await startTestSandbox();
     await local.control.addCreateFault({ mode: 'timeout', count: 1, delayMs: 60_000 });
-    const pending = local.gatewayWithTimeout(30_000).createPayout(payoutInput(receiver));
+    const pending = local.gatewayWithTimeout(30_000).createPayout(platformPayoutInput(receiver));
     await local.control.waitFor(async () => (await local.control.requests()).length > 0, 'the hanging create');
 
     const started = Date.now();

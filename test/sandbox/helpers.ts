@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
-import { GatewayClient, verify, type CreatePaymentInput, type CreatePayoutInput, type MessageKind } from '../../src/gateway';
+import { GatewayClient, verify, type MessageKind } from '../../src/gateway';
 import { generateSecret, startSandbox, type RunningSandbox, type StartSandboxOptions } from '../../src/sandbox';
 
 /** Callback retries in tens of milliseconds: the suite exercises the whole schedule quickly. */
@@ -39,33 +38,6 @@ export async function startTestSandbox(options: StartSandboxOptions = {}): Promi
       await sandbox.close();
       await Promise.all(clients.map((c) => c.close()));
     },
-  };
-}
-
-export function newMrn(prefix = 'mrn'): string {
-  return `${prefix}-${randomUUID()}`;
-}
-
-export function paymentInput(receiver: CallbackReceiver, overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput {
-  return {
-    mrn: newMrn('pay'),
-    amountFen: 10_000,
-    channelId: 2,
-    callbackUrl: receiver.url('/callbacks/payment'),
-    returnUrl: 'https://merchant.example/return',
-    ...overrides,
-  };
-}
-
-export function payoutInput(receiver: CallbackReceiver, overrides: Partial<CreatePayoutInput> = {}): CreatePayoutInput {
-  return {
-    mrn: newMrn('out'),
-    amountFen: 50_000,
-    bankName: '招商银行',
-    accountName: '张三',
-    accountNumber: '6225880123456789',
-    callbackUrl: receiver.url('/callbacks/payout'),
-    ...overrides,
   };
 }
 
@@ -149,60 +121,6 @@ export class CallbackReceiver {
       const answer = signatureValid === false ? { status: 400, body: 'sign_error' } : (this.script.shift() ?? { status: 200, body: 'success' });
       res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
     });
-  }
-}
-
-export interface RawAnswer {
-  status: number;
-  text: string;
-  headers: Record<string, string | string[] | undefined>;
-  json<T = Record<string, unknown>>(): T;
-}
-
-/** One HTTP call with full control over the bytes sent: for requests our client would never make. */
-export async function send(
-  url: string,
-  init: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: string; contentType?: string } = {},
-): Promise<RawAnswer> {
-  const response = await request(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: init.contentType === undefined ? {} : { 'content-type': init.contentType },
-    body: init.body,
-  });
-  const text = await response.body.text();
-  return { status: response.statusCode, text, headers: response.headers, json: <T>() => JSON.parse(text) as T };
-}
-
-export const postJson = (url: string, body: unknown): Promise<RawAnswer> =>
-  send(url, { body: typeof body === 'string' ? body : JSON.stringify(body), contentType: 'application/json' });
-
-export const postForm = (url: string, fields: Record<string, string>): Promise<RawAnswer> =>
-  send(url, { body: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' });
-
-/** Reads a page's first form as a browser would: its action and every named input's value. */
-export function readForm(html: string, pageUrl: string): { action: string; fields: Record<string, string> } {
-  const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
-  if (form === null) throw new Error('the page has no form');
-  const fields: Record<string, string> = {};
-  for (const input of form[2].matchAll(/<input\b([^>]*)>/g)) {
-    const name = /\bname="([^"]*)"/.exec(input[1]);
-    const value = /\bvalue="([^"]*)"/.exec(input[1]);
-    if (name !== null) fields[unescape(name[1])] = value === null ? '' : unescape(value[1]);
-  }
-  return { action: new URL(unescape(form[1]), pageUrl).toString(), fields };
-}
-
-function unescape(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#96;/g, '`').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-export async function eventually<T>(probe: () => T | Promise<T>, check: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

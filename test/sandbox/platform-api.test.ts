@@ -1,5 +1,6 @@
 import { sign } from '../../src/gateway';
-import { anyString, CallbackReceiver, matching, newMrn, paymentInput, payoutInput, postForm, postJson, send, startTestSandbox, type TestSandbox } from './helpers';
+import { http, platformPaymentInput, platformPayoutInput, postForm, postJson, testMrn } from '../helpers/support';
+import { anyString, CallbackReceiver, matching, startTestSandbox, type TestSandbox } from './helpers';
 
 /** The platform's five endpoints and page mode, over real HTTP, with our GatewayClient as the merchant. */
 describe('sandbox platform endpoints', () => {
@@ -23,25 +24,25 @@ describe('sandbox platform endpoints', () => {
       appKey: sandbox.appKey,
       bankName: '招商银行',
       callbackUrl: receiver.url('/callbacks/payout'),
-      mrn: newMrn('raw'),
+      mrn: testMrn('raw'),
     };
     return { ...fields, amount: 500, sign: sign('payout.create', fields, secret), ...overrides };
   };
 
   describe('signatures', () => {
     it('accepts a pay-in signed by our client and answers a payUrl path', async () => {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       const outcome = await sandbox.gateway.createPayment(input);
 
       expect(outcome).toEqual({ kind: 'accepted', value: { payUrl: matching(/^http:\/\/127\.0\.0\.1:\d+\/api\/Pay\?id=[0-9a-f]+&channel=2$/) } });
-      const raw = await postJson(`${sandbox.url}/api/Pay/Create`, sandbox.gateway.paymentCreateRequest({ ...input, mrn: newMrn() }));
+      const raw = await postJson(`${sandbox.url}/api/Pay/Create`, sandbox.gateway.paymentCreateRequest({ ...input, mrn: testMrn('mrn') }));
       expect(raw.json<{ payUrl: string }>().payUrl).toMatch(/^\/api\/Pay\?id=/);
       expect(await sandbox.control.payment(input.mrn)).toMatchObject({ status: 'pending', amountFen: 10_000, amount: '100.00', channelId: 2, mode: 'api' });
     });
 
     it('accepts a payout and both queries signed by our client', async () => {
-      const payment = paymentInput(receiver);
-      const payout = payoutInput(receiver);
+      const payment = platformPaymentInput(receiver);
+      const payout = platformPayoutInput(receiver);
       await sandbox.gateway.createPayment(payment);
 
       expect(await sandbox.gateway.createPayout(payout)).toEqual({ kind: 'accepted', value: {} });
@@ -52,8 +53,8 @@ describe('sandbox platform endpoints', () => {
     it('rejects every message signed with another secret as sign_error, and stores nothing', async () => {
       const { GatewayClient } = await import('../../src/gateway');
       const impostor = new GatewayClient({ baseUrl: sandbox.url, appKey: sandbox.appKey, secret: 'not-the-secret', timeoutMs: 2000 });
-      const payment = paymentInput(receiver);
-      const payout = payoutInput(receiver);
+      const payment = platformPaymentInput(receiver);
+      const payout = platformPayoutInput(receiver);
 
       const created = await impostor.createPayment(payment);
       const paidOut = await impostor.createPayout(payout);
@@ -68,7 +69,7 @@ describe('sandbox platform endpoints', () => {
     });
 
     it('verifies over the values as sent: "100" signed but "100.00" sent is sign_error', async () => {
-      const body = sandbox.gateway.paymentCreateRequest(paymentInput(receiver, { amountFen: 10_000 }));
+      const body = sandbox.gateway.paymentCreateRequest(platformPaymentInput(receiver, { amountFen: 10_000 }));
       const signedAsWhole = sign('payment.create', { ...body, amount: '100', channelId: String(body.channelId) }, sandbox.secret);
 
       const answer = await postJson(`${sandbox.url}/api/Pay/Create`, { ...body, sign: signedAsWhole });
@@ -78,7 +79,7 @@ describe('sandbox platform endpoints', () => {
     });
 
     it('accepts a pay-in whose amount is sent with fewer decimals, when it is signed that way', async () => {
-      const body = sandbox.gateway.paymentCreateRequest(paymentInput(receiver));
+      const body = sandbox.gateway.paymentCreateRequest(platformPaymentInput(receiver));
       const fields = { ...body, amount: '100.5', channelId: String(body.channelId) };
 
       const answer = await postJson(`${sandbox.url}/api/Pay/Create`, { ...body, amount: '100.5', sign: sign('payment.create', fields, sandbox.secret) });
@@ -88,7 +89,7 @@ describe('sandbox platform endpoints', () => {
     });
 
     it('ignores the unsigned payer field in the signature and keeps it', async () => {
-      const input = paymentInput(receiver, { payer: '李四' });
+      const input = platformPaymentInput(receiver, { payer: '李四' });
       expect(await sandbox.gateway.createPayment(input)).toMatchObject({ kind: 'accepted' });
       expect(await sandbox.control.payment(input.mrn)).toMatchObject({ payer: '李四' });
     });
@@ -100,8 +101,8 @@ describe('sandbox platform endpoints', () => {
       const stranger = new GatewayClient({ baseUrl: sandbox.url, appKey: 'nobody', secret: sandbox.secret, timeoutMs: 2000 });
 
       const answers = [
-        await stranger.createPayment(paymentInput(receiver)),
-        await stranger.createPayout(payoutInput(receiver)),
+        await stranger.createPayment(platformPaymentInput(receiver)),
+        await stranger.createPayout(platformPayoutInput(receiver)),
         await stranger.queryPayment('x', { callback: false }),
         await stranger.queryPayout('x', { callback: false }),
       ];
@@ -112,15 +113,15 @@ describe('sandbox platform endpoints', () => {
     });
 
     it('answers object_not_found for a query of an unknown mrn', async () => {
-      expect(await sandbox.gateway.queryPayment(newMrn(), { callback: true })).toMatchObject({ kind: 'refused', code: 'object_not_found' });
-      expect(await sandbox.gateway.queryPayout(newMrn(), { callback: false })).toMatchObject({ kind: 'refused', code: 'object_not_found' });
+      expect(await sandbox.gateway.queryPayment(testMrn('mrn'), { callback: true })).toMatchObject({ kind: 'refused', code: 'object_not_found' });
+      expect(await sandbox.gateway.queryPayout(testMrn('mrn'), { callback: false })).toMatchObject({ kind: 'refused', code: 'object_not_found' });
     });
 
     it('answers insufficient_balance and mrn_duplication (the rest is in the balance and duplicate tests)', async () => {
-      const payout = payoutInput(receiver);
+      const payout = platformPayoutInput(receiver);
       expect(await sandbox.gateway.createPayout(payout)).toMatchObject({ kind: 'accepted' });
       expect(await sandbox.gateway.createPayout(payout)).toMatchObject({ kind: 'refused', code: 'mrn_duplication' });
-      expect(await sandbox.gateway.createPayout(payoutInput(receiver, { amountFen: 10_000_000_000_00 }))).toMatchObject({
+      expect(await sandbox.gateway.createPayout(platformPayoutInput(receiver, { amountFen: 10_000_000_000_00 }))).toMatchObject({
         kind: 'refused',
         code: 'insufficient_balance',
       });
@@ -156,7 +157,7 @@ describe('sandbox platform endpoints', () => {
 
     it('accepts an mrn of exactly 64 characters', async () => {
       const mrn = 'x'.repeat(63) + String(Date.now() % 10);
-      expect(await sandbox.gateway.createPayout(payoutInput(receiver, { mrn }))).toMatchObject({ kind: 'accepted' });
+      expect(await sandbox.gateway.createPayout(platformPayoutInput(receiver, { mrn }))).toMatchObject({ kind: 'accepted' });
     });
 
     it.each([
@@ -172,7 +173,7 @@ describe('sandbox platform endpoints', () => {
 
     it('payout create as a form or as text → invalid_data', async () => {
       const form = await postForm(`${sandbox.url}/api/Payouts/Create`, { mrn: 'x' });
-      const text = await send(`${sandbox.url}/api/Payouts/Create`, { body: 'mrn=x', contentType: 'text/plain' });
+      const text = await http(`${sandbox.url}/api/Payouts/Create`, { body: 'mrn=x', contentType: 'text/plain' });
       expect([form.status, text.status]).toEqual([200, 200]);
       expect(form.json()).toMatchObject({ error: 'invalid_data' });
       expect(text.json()).toMatchObject({ error: 'invalid_data' });
@@ -198,7 +199,7 @@ describe('sandbox platform endpoints', () => {
     ];
 
     it.each(paymentCases)('pay-in create with %s → refusal invalid_data', async (_name, change) => {
-      const body = { ...sandbox.gateway.paymentCreateRequest(paymentInput(receiver)), ...change };
+      const body = { ...sandbox.gateway.paymentCreateRequest(platformPaymentInput(receiver)), ...change };
       const answer = await postJson(`${sandbox.url}/api/Pay/Create`, body);
       expect(answer.status).toBe(200);
       expect(answer.json()).toEqual({ success: false, errorMsg: matching(/^invalid_data: /) });
@@ -221,23 +222,23 @@ describe('sandbox platform endpoints', () => {
       const query = new URLSearchParams({ ...fields, sign: sign('payment.query', fields, sandbox.secret), callback: 'false' });
       change(query);
       for (const path of ['/api/Payments/Query', '/api/Payouts/Query']) {
-        const answer = await send(`${sandbox.url}${path}?${query.toString()}`);
+        const answer = await http(`${sandbox.url}${path}?${query.toString()}`);
         expect(answer.status).toBe(200);
         expect(answer.json()).toMatchObject({ error: 'invalid_data' });
       }
     });
 
     it('reads callback=True as true, as the platform does', async () => {
-      const fields = { appKey: sandbox.appKey, mrn: newMrn() };
+      const fields = { appKey: sandbox.appKey, mrn: testMrn('mrn') };
       const query = new URLSearchParams({ ...fields, sign: sign('payment.query', fields, sandbox.secret), callback: 'True' });
-      const answer = await send(`${sandbox.url}/api/Payments/Query?${query.toString()}`);
+      const answer = await http(`${sandbox.url}/api/Payments/Query?${query.toString()}`);
       expect(answer.json()).toMatchObject({ error: 'object_not_found' });
     });
   });
 
   describe('page mode (POST /api/Pay)', () => {
     it('answers the cashier page for a signed form, and stores the order as page mode', async () => {
-      const input = paymentInput(receiver, { payer: '王五' });
+      const input = platformPaymentInput(receiver, { payer: '王五' });
       const form = sandbox.gateway.paymentPageForm(input);
 
       const answer = await postForm(form.action, form.fields);
@@ -251,7 +252,7 @@ describe('sandbox platform endpoints', () => {
     });
 
     it('answers a refusal page for a wrong signature, and a repeated form for a used mrn', async () => {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       const form = sandbox.gateway.paymentPageForm(input);
 
       const forged = await postForm(form.action, { ...form.fields, amount: '1.00' });

@@ -1,7 +1,7 @@
 import { SandboxControlError } from '../../src/sandbox';
-import { CallbackReceiver, paymentInput, payoutInput, postForm, readForm, send, startTestSandbox, type TestSandbox, useSandboxWithReceiver } from './helpers';
+import { http, platformPaymentInput, platformPayoutInput, postForm, readForm } from '../helpers/support';
+import { CallbackReceiver, startTestSandbox, type TestSandbox, useSandboxWithReceiver } from './helpers';
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('sandbox scenario controls', () => {
   let sandbox: TestSandbox;
@@ -12,9 +12,24 @@ describe('sandbox scenario controls', () => {
     receiver = listening;
   });
 
+  /** Creates a fresh order of `kind` and waits until auto-settle has settled it (recorded in its history). */
+  async function autoSettled(kind: 'payment' | 'payout'): Promise<void> {
+    let mrn: string;
+    if (kind === 'payment') {
+      const input = platformPaymentInput(receiver);
+      await sandbox.gateway.createPayment(input);
+      mrn = input.mrn;
+    } else {
+      const input = platformPayoutInput(receiver);
+      await sandbox.gateway.createPayout(input);
+      mrn = input.mrn;
+    }
+    await sandbox.control.waitFor(async () => (await sandbox.control.order(kind, mrn))?.history.some((h) => h.actor === 'auto-settle'), `auto-settle of ${kind} ${mrn}`);
+  }
+
   describe('settle through the control API', () => {
     it('settles a pay-in as paid with a different amount: status 1, callback with both amounts', async () => {
-      const input = paymentInput(receiver, { amountFen: 200_00 });
+      const input = platformPaymentInput(receiver, { amountFen: 200_00 });
       await sandbox.gateway.createPayment(input);
 
       const order = await sandbox.control.settle('payment', input.mrn, { status: 'paid', amountFen: 199_99 });
@@ -29,8 +44,8 @@ describe('sandbox scenario controls', () => {
     });
 
     it('settles orders as failed', async () => {
-      const payment = paymentInput(receiver);
-      const payout = payoutInput(receiver);
+      const payment = platformPaymentInput(receiver);
+      const payout = platformPayoutInput(receiver);
       await sandbox.gateway.createPayment(payment);
       await sandbox.gateway.createPayout(payout);
 
@@ -42,7 +57,7 @@ describe('sandbox scenario controls', () => {
     });
 
     it('refuses to settle an order twice (409), an unknown order (404), and a payout with an amount (400)', async () => {
-      const payout = payoutInput(receiver);
+      const payout = platformPayoutInput(receiver);
       await sandbox.gateway.createPayout(payout);
       await sandbox.control.markPaid('payout', payout.mrn);
 
@@ -56,23 +71,24 @@ describe('sandbox scenario controls', () => {
   describe('keep pending', () => {
     it('keeps an order pending against auto-settle, the cashier and the operator; an explicit settle still works', async () => {
       await sandbox.control.setAutoSettle({ kind: 'any', outcome: 'paid', afterMs: 0 });
-      const payment = paymentInput(receiver);
-      const payout = payoutInput(receiver);
+      const payment = platformPaymentInput(receiver);
+      const payout = platformPayoutInput(receiver);
       await sandbox.control.keepPending('payment', payment.mrn);
       await sandbox.control.keepPending('payout', payout.mrn);
       const created = await sandbox.gateway.createPayment(payment);
       await sandbox.gateway.createPayout(payout);
-      await pause(50);
+      // Auto-settle timers run in order: once an order created after these is settled, theirs have run.
+      await autoSettled('payment');
 
       expect(await sandbox.gateway.queryPayment(payment.mrn, { callback: false })).toMatchObject({ value: { status: 0 } });
       expect(await sandbox.gateway.queryPayout(payout.mrn, { callback: false })).toMatchObject({ value: { status: 0 } });
       const payUrl = created.kind === 'accepted' ? created.value.payUrl : '';
-      const cashier = await send(payUrl);
+      const cashier = await http(payUrl);
       expect(cashier.text).toContain('keeps this order pending');
       const form = readForm(cashier.text, payUrl);
       expect((await postForm(form.action, { ...form.fields, action: 'pay' })).status).toBe(409);
       expect((await sandbox.control.payment(payment.mrn))?.keepPending).toBe(true);
-      const operator = await send(`${sandbox.url}/operator`);
+      const operator = await http(`${sandbox.url}/operator`);
       const row = new RegExp(`<tr data-mrn="${payout.mrn}">[\\s\\S]*?</tr>`).exec(operator.text)![0];
       const complete = readForm(row, `${sandbox.url}/operator`);
       expect((await postForm(complete.action, { action: 'complete' })).status).toBe(409);
@@ -86,7 +102,7 @@ describe('sandbox scenario controls', () => {
   describe('auto-settle', () => {
     it('pays immediately and calls back at once (the benchmark mode)', async () => {
       await sandbox.control.setAutoSettle({ kind: 'payment', outcome: 'paid', afterMs: 0 });
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       const started = Date.now();
 
       await sandbox.gateway.createPayment(input);
@@ -99,7 +115,7 @@ describe('sandbox scenario controls', () => {
 
     it('settles new orders after the delay, and the create answer comes first', async () => {
       await sandbox.control.setAutoSettle({ kind: 'payout', outcome: 'paid', afterMs: 200 });
-      const payout = payoutInput(receiver);
+      const payout = platformPayoutInput(receiver);
 
       await sandbox.gateway.createPayout(payout);
       expect(await sandbox.gateway.queryPayout(payout.mrn, { callback: false })).toMatchObject({ value: { status: 0 } });
@@ -110,13 +126,14 @@ describe('sandbox scenario controls', () => {
 
     it('fails new orders when asked (a failed payout is refunded, nobody is called back)', async () => {
       await sandbox.control.setAutoSettle({ kind: 'any', outcome: 'failed', afterMs: 0 });
-      const payout = payoutInput(receiver);
+      const payout = platformPayoutInput(receiver);
 
       await sandbox.gateway.createPayout(payout);
-      await pause(50);
+      await sandbox.control.waitFor(async () => (await sandbox.control.payout(payout.mrn))?.history.some((h) => h.actor === 'auto-settle'), 'auto-settle to fail the payout');
 
       expect(await sandbox.gateway.queryPayout(payout.mrn, { callback: true })).toMatchObject({ value: { status: 2 } });
       expect(await sandbox.control.balanceFen()).toBe(1_000_000_00);
+      expect(await sandbox.control.deliveries({ mrn: payout.mrn })).toEqual([]);
       expect(receiver.received).toHaveLength(0);
     });
 
@@ -125,9 +142,10 @@ describe('sandbox scenario controls', () => {
       const rules = await sandbox.control.setAutoSettle({ kind: 'payment', outcome: 'off' });
 
       expect(rules).toEqual({ payment: null, payout: { outcome: 'paid', afterMs: 10 } });
-      const payment = paymentInput(receiver);
+      const payment = platformPaymentInput(receiver);
       await sandbox.gateway.createPayment(payment);
-      await pause(60);
+      // A payout created after it is auto-settled at 10 ms: a timer of the payment's would have run first.
+      await autoSettled('payout');
       expect((await sandbox.control.payment(payment.mrn))?.status).toBe('pending');
       expect(await sandbox.control.autoSettle()).toEqual(rules);
     });
@@ -135,7 +153,7 @@ describe('sandbox scenario controls', () => {
 
   describe('reset', () => {
     it('forgets orders, requests, deliveries, rules, faults and auto-settle', async () => {
-      const input = paymentInput(receiver);
+      const input = platformPaymentInput(receiver);
       await sandbox.gateway.createPayment(input);
       await sandbox.control.markPaid('payment', input.mrn);
       await receiver.waitFor(1);
@@ -160,7 +178,7 @@ describe('sandbox scenario controls', () => {
 
   describe('inspection', () => {
     it('lists every request for an mrn, in order, with its outcome', async () => {
-      const payout = payoutInput(receiver);
+      const payout = platformPayoutInput(receiver);
       await sandbox.gateway.createPayout(payout);
       await sandbox.gateway.createPayout(payout);
       await sandbox.gateway.queryPayout(payout.mrn, { callback: true });
@@ -177,8 +195,8 @@ describe('sandbox scenario controls', () => {
     });
 
     it('shows an order with its cashier URL, and a payout with its account number masked', async () => {
-      const payment = paymentInput(receiver);
-      const payout = payoutInput(receiver, { accountNumber: '6225880123456789' });
+      const payment = platformPaymentInput(receiver);
+      const payout = platformPayoutInput(receiver, { accountNumber: '6225880123456789' });
       await sandbox.gateway.createPayment(payment);
       await sandbox.gateway.createPayout(payout);
 
@@ -186,16 +204,16 @@ describe('sandbox scenario controls', () => {
       const payoutView = await sandbox.control.payout(payout.mrn);
 
       expect(paymentView?.cashierUrl).toBe(`${sandbox.url}${paymentView?.payUrl}`);
-      expect((await send(paymentView!.cashierUrl)).status).toBe(200);
+      expect((await http(paymentView!.cashierUrl)).status).toBe(200);
       expect(payoutView).toMatchObject({ amount: '500', accountNumberMasked: '****6789', bankName: '招商银行' });
       expect(JSON.stringify(await sandbox.control.orders())).not.toContain('6225880123456789');
     });
 
     it('filters orders by kind and status', async () => {
-      const paid = paymentInput(receiver);
+      const paid = platformPaymentInput(receiver);
       await sandbox.gateway.createPayment(paid);
-      await sandbox.gateway.createPayment(paymentInput(receiver));
-      await sandbox.gateway.createPayout(payoutInput(receiver));
+      await sandbox.gateway.createPayment(platformPaymentInput(receiver));
+      await sandbox.gateway.createPayout(platformPayoutInput(receiver));
       await sandbox.control.markPaid('payment', paid.mrn);
 
       expect(await sandbox.control.orders({ kind: 'payment' })).toHaveLength(2);
@@ -214,7 +232,7 @@ describe('sandbox scenario controls', () => {
         const { GatewayClient } = await import('../../src/gateway');
         for (const [appKey, secret] of [['first', 'first-secret'], ['second', 'second-secret']]) {
           const client = new GatewayClient({ baseUrl: two.url, appKey, secret, timeoutMs: 2000 });
-          await client.createPayment(paymentInput(receiver, { mrn: 'shared-mrn' }));
+          await client.createPayment(platformPaymentInput(receiver, { mrn: 'shared-mrn' }));
           await client.close();
         }
 
@@ -239,16 +257,16 @@ describe('sandbox scenario controls', () => {
       ['PUT', '/sandbox/payments/x/keep-pending', {}, /keepPending/],
       ['POST', '/sandbox/payments/x/settle', { status: 'paid', amountFen: 1.5 }, /amountFen/],
     ] as const)('%s %s %j → 400 with the reason', async (method, path, body, reason) => {
-      const answer = await send(`${sandbox.url}${path}`, { method, body: JSON.stringify(body), contentType: 'application/json' });
+      const answer = await http(`${sandbox.url}${path}`, { method, body: JSON.stringify(body), contentType: 'application/json' });
       expect(answer.status).toBe(400);
       expect(answer.json()).toEqual({ error: 'bad_request', message: expect.stringMatching(reason) as string });
     });
 
     it('answers bad JSON with 400, an unknown kind or endpoint with 404, and never 500', async () => {
-      const badJson = await send(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: '{', contentType: 'application/json' });
-      const noBody = await send(`${sandbox.url}/sandbox/faults`, { method: 'POST' });
-      const unknown = await send(`${sandbox.url}/sandbox/refunds/x`);
-      const badQuery = await send(`${sandbox.url}/sandbox/orders?kind=refund`);
+      const badJson = await http(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: '{', contentType: 'application/json' });
+      const noBody = await http(`${sandbox.url}/sandbox/faults`, { method: 'POST' });
+      const unknown = await http(`${sandbox.url}/sandbox/refunds/x`);
+      const badQuery = await http(`${sandbox.url}/sandbox/orders?kind=refund`);
 
       expect([badJson.status, noBody.status, unknown.status, badQuery.status]).toEqual([400, 400, 404, 400]);
       expect(unknown.json()).toMatchObject({ error: 'not_found' });

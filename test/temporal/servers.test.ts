@@ -5,7 +5,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
 import { accumulate, addUpdate, finishSignal, sleepThenGreet } from '../fixtures/smoke-workflows';
 import { devServerEnv, timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';

@@ -16,7 +16,7 @@ import {
   paymentWorkflowId,
   type PaymentView,
   type PaymentWorkflowInput,
-} from '../../src/workflows/payment-definitions';
+} from '../../src/contracts/payment';
 import type { paymentWorkflow } from '../../src/workflows/payment';
 import { mrnOf, paymentCallbackSignal, signedFields, TEST_GATEWAY } from '../helpers/callbacks';
 import { FakePlatform } from '../helpers/fake-platform';

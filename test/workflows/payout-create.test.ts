@@ -9,7 +9,7 @@ import { ApplicationFailure, WorkflowUpdateFailedError, type WorkflowHandleWithF
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
-import type { OrderActivities } from '../../src/activities/types';
+import type { OrderActivities } from '../../src/contracts/activities';
 import type { payoutWorkflow } from '../../src/workflows/payout';
 import {
   awaitPayoutCreation,
@@ -20,8 +20,8 @@ import {
   type PayoutView,
   type PayoutWorkflowInput,
   type ResolveRequest,
-} from '../../src/workflows/payout-definitions';
-import type { PlatformAnswer } from '../../src/workflows/shared/order-types';
+} from '../../src/contracts/payout';
+import type { PlatformAnswer } from '../../src/contracts/order';
 import { FakePlatform } from '../helpers/fake-platform';
 import { HOUR, MINUTE, payoutInput } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';

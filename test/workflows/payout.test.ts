@@ -17,8 +17,8 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createPlatformActivities } from '../../src/activities/platform';
-import type { OrderActivities, PayoutCreateResult } from '../../src/activities/types';
-import type { PlatformAnswer } from '../../src/workflows/shared/order-types';
+import type { OrderActivities, PayoutCreateResult } from '../../src/contracts/activities';
+import type { PlatformAnswer } from '../../src/contracts/order';
 import { GatewayClient, verify } from '../../src/gateway';
 import {
   awaitPayoutCreation,
@@ -35,7 +35,7 @@ import {
   type PayoutView,
   type PayoutWorkflowInput,
   type ResolveRequest,
-} from '../../src/workflows/payout-definitions';
+} from '../../src/contracts/payout';
 import type { payoutWorkflow } from '../../src/workflows/payout';
 import { mrnOf, payoutCallbackSignal, signedFields, TEST_GATEWAY } from '../helpers/callbacks';
 import { FakePlatform } from '../helpers/fake-platform';

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { checkCallback, type CheckedCallback } from '../../gateway';
-import { paymentCallback, paymentWorkflowId, type PaymentState, type PaymentWorkflowInput } from '../../workflows/payment-definitions';
-import { payoutCallback, payoutWorkflowId, type PayoutState, type PayoutWorkflowInput } from '../../workflows/payout-definitions';
-import { Mrn, NeedsAttention, OrderKind, orderSearchAttributes } from '../../workflows/search-attributes';
-import type { CallbackSignal } from '../../workflows/shared/order-types';
-import { unmatchedCallbackWorkflowId, type UnmatchedCallback } from '../../workflows/unmatched-callback';
-import { isNotFound, isUnavailable } from '../temporal-errors';
+import { paymentWorkflowDefinitions, resumePaymentInput, type PaymentState } from '../../contracts/payment';
+import { payoutWorkflowDefinitions, resumePayoutInput, type PayoutState } from '../../contracts/payout';
+import { Mrn, NeedsAttention, OrderKind, orderSearchAttributes } from '../../contracts/search-attributes';
+import type { CallbackSignal } from '../../contracts/order';
+import { unmatchedCallbackWorkflowId, type UnmatchedCallback } from '../../contracts/unmatched-callback';
+import type { CallbackMetrics } from '../../metrics/api-metrics';
+import { badRequest, isNotFound, isUnavailable, platformFailure, temporalUnavailable, unauthorized } from '../errors';
 
 export interface CallbackIntakeDeps {
   client: Client;
@@ -15,18 +16,20 @@ export interface CallbackIntakeDeps {
   appKey: string;
   secret: string;
   log: FastifyBaseLogger;
+  /** Counts every outcome (`orchestrator_callbacks_total`). */
+  metrics?: CallbackMetrics;
 }
 
 /** What the platform hears back: only 200 + "success" stops its retries. */
 export interface CallbackAnswer {
-  httpStatus: 200 | 400 | 401 | 503;
+  httpStatus: number;
   body: string;
 }
 
 type Kind = 'payment' | 'payout';
 
 const SUCCESS: CallbackAnswer = { httpStatus: 200, body: 'success' };
-const reject = (httpStatus: 400 | 401, reason: string): CallbackAnswer => ({ httpStatus, body: `fail: ${reason}` });
+const WORKFLOWS = { payment: paymentWorkflowDefinitions, payout: payoutWorkflowDefinitions } as const;
 
 /**
  * The platform's callbacks, one design for both kinds: verify over the raw received values, then
@@ -59,7 +62,7 @@ export class CallbackIntake {
   private async deliver(callback: CheckedCallback, signed: Record<string, string>): Promise<CallbackAnswer> {
     const { kind, mrn } = callback;
     const signal: CallbackSignal = { fields: signed, receivedAt: new Date().toISOString() };
-    const handle = this.deps.client.workflow.getHandle(kind === 'payment' ? paymentWorkflowId(mrn) : payoutWorkflowId(mrn));
+    const handle = this.deps.client.workflow.getHandle(WORKFLOWS[kind].workflowId(mrn));
     try {
       // Most callbacks find their order running: signal at once. A closed run and an unknown mrn
       // both refuse the signal as not found; the describe below tells them apart.
@@ -74,6 +77,7 @@ export class CallbackIntake {
       } catch (error) {
         if (!isNotFound(error)) throw error;
         await this.keepForOperators(kind, mrn, signed, 'no such order');
+        this.deps.metrics?.callback(kind, 'unknown_order');
         return SUCCESS;
       }
       switch (description.status.name) {
@@ -88,20 +92,23 @@ export class CallbackIntake {
           // Terminated, failed, timed out, cancelled: no final state to restart from. Answering
           // anything but success would only have the platform retry for a day.
           await this.keepForOperators(kind, mrn, signed, `the order's run was ${description.status.name.toLowerCase().replace(/_/g, ' ')}`);
+          this.deps.metrics?.callback(kind, 'unknown_order');
           return SUCCESS;
       }
     } catch (error) {
       if (isUnavailable(error)) {
-        this.deps.log.warn({ kind, mrn, err: error }, 'callback not delivered: Temporal unavailable; the platform will retry');
-        return { httpStatus: 503, body: 'fail: temporarily unavailable' };
+        this.deps.log.warn({ kind, mrn, workflowId: WORKFLOWS[kind].workflowId(mrn), err: error }, 'callback not delivered: Temporal unavailable; the platform will retry');
+        this.deps.metrics?.callback(kind, 'temporal_unavailable');
+        return platformFailure(temporalUnavailable('temporarily unavailable'));
       }
       throw error;
     }
   }
 
   private async signal(kind: Kind, handle: WorkflowHandle, signal: CallbackSignal): Promise<CallbackAnswer> {
-    await handle.signal(kind === 'payment' ? paymentCallback : payoutCallback, signal);
-    this.deps.log.info({ kind, mrn: signal.fields.mrn, outcome: 'signalled' }, 'callback accepted');
+    await handle.signal(WORKFLOWS[kind].callback, signal);
+    this.deps.log.info({ kind, mrn: signal.fields.mrn, workflowId: handle.workflowId, outcome: 'signalled' }, 'callback accepted');
+    this.deps.metrics?.callback(kind, 'accepted');
     return SUCCESS;
   }
 
@@ -115,7 +122,8 @@ export class CallbackIntake {
     const { kind } = callback;
     const final = (await closedRun.result()) as PaymentState | PayoutState;
     if (alreadyReflected(final, callback)) {
-      this.deps.log.info({ kind, mrn: final.mrn, outcome: 'duplicate after close' }, 'callback accepted');
+      this.deps.log.info({ kind, mrn: final.mrn, workflowId: closedRun.workflowId, outcome: 'duplicate after close' }, 'callback accepted');
+      this.deps.metrics?.callback(kind, 'duplicate');
       return SUCCESS;
     }
     const common = {
@@ -134,39 +142,21 @@ export class CallbackIntake {
         ...('channelId' in final ? { channelId: final.channelId, late: final.late } : {}),
       }),
     };
-    if (kind === 'payment') {
-      const state = final as PaymentState;
-      const { mrn, amountFen, channelId, returnUrl, mode } = state;
-      const input: PaymentWorkflowInput = {
-        request: { mrn, amountFen, channelId, returnUrl, mode, ...(state.notifyUrl === null ? {} : { notifyUrl: state.notifyUrl }) },
-        requestHash: state.requestHash,
-        timeouts: state.timeouts,
-        resume: state,
-      };
-      await this.deps.client.workflow.signalWithStart('paymentWorkflow', {
-        ...common,
-        args: [input],
-        signal: paymentCallback,
-        signalArgs: [signal],
-        staticSummary: `Pay-in ${mrn}: callback after the run closed (was ${state.status})`,
-      });
-    } else {
-      const state = final as PayoutState;
-      const input: PayoutWorkflowInput = {
-        request: { mrn: state.mrn, amountFen: state.amountFen, bankName: state.bankName, accountName: '', accountNumber: '' },
-        requestHash: state.requestHash,
-        timeouts: state.timeouts,
-        resume: state,
-      };
-      await this.deps.client.workflow.signalWithStart('payoutWorkflow', {
-        ...common,
-        args: [input],
-        signal: payoutCallback,
-        signalArgs: [signal],
-        staticSummary: `Payout ${state.mrn}: callback after the run closed (was ${state.status})`,
-      });
-    }
-    this.deps.log.warn({ kind, mrn: final.mrn, was: final.status, outcome: 'restarted' }, 'callback after the order closed: order restarted');
+    const restart =
+      kind === 'payment'
+        ? { label: 'Pay-in', input: resumePaymentInput(final as PaymentState) }
+        : { label: 'Payout', input: resumePayoutInput(final as PayoutState) };
+    await this.deps.client.workflow.signalWithStart(WORKFLOWS[kind].workflowType, {
+      ...common,
+      args: [restart.input],
+      signal: WORKFLOWS[kind].callback,
+      signalArgs: [signal],
+      staticSummary: `${restart.label} ${final.mrn}: callback after the run closed (was ${final.status})`,
+    });
+    this.deps.log.warn({ kind, mrn: final.mrn, workflowId: closedRun.workflowId, was: final.status, outcome: 'restarted' }, 'callback after the order closed: order restarted');
+    // Seen here only once the run has closed; a running order flags a differing amount itself (needsAttention).
+    const mismatch = callback.kind === 'payment' ? callback.originAmountFen !== final.amountFen : callback.amountFen !== final.amountFen;
+    this.deps.metrics?.callback(kind, mismatch ? 'amount_mismatch' : 'accepted');
     return SUCCESS;
   }
 
@@ -195,12 +185,13 @@ export class CallbackIntake {
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // a duplicate: already recorded
     }
-    this.deps.log.warn({ kind, mrn, reason, outcome: 'unmatched' }, 'verified callback no order run can take, recorded for operators');
+    this.deps.log.warn({ kind, mrn, workflowId: WORKFLOWS[kind].workflowId(mrn), reason, outcome: 'unmatched' }, 'verified callback no order run can take, recorded for operators');
   }
 
   private refuse(kind: Kind, mrn: string | undefined, httpStatus: 400 | 401, reason: string): CallbackAnswer {
-    this.deps.log.warn({ kind, mrn, reason, outcome: 'refused' }, 'callback refused');
-    return reject(httpStatus, reason);
+    this.deps.log.warn({ kind, mrn, workflowId: mrn === undefined ? undefined : WORKFLOWS[kind].workflowId(mrn), reason, outcome: 'refused' }, 'callback refused');
+    this.deps.metrics?.callback(kind, httpStatus === 401 ? 'bad_signature' : 'invalid');
+    return platformFailure(httpStatus === 401 ? unauthorized(reason) : badRequest(reason));
   }
 }
 

@@ -1,9 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { fenToDecimal, fenToWholeYuan } from '../../gateway/amount';
-import { AmountFen, AmountMismatch, ChannelId, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../workflows/search-attributes';
-import { badRequest, temporalUnavailable } from '../errors';
-import { isUnavailable } from '../temporal-errors';
+import { AmountFen, AmountMismatch, ChannelId, LateCallback, Mrn, NeedsAttention, OrderKind, OrderStatus } from '../../contracts/search-attributes';
+import { badRequest, isUnavailable, temporalUnavailable } from '../errors';
 import type { ListCursors } from './list-cursor';
 
 export interface OrderFilter {

@@ -3,21 +3,19 @@ import type { PageForm } from '../../gateway/client';
 import { channelLabel } from '../../gateway/channels';
 import { fenToDecimal } from '../../gateway/amount';
 import {
-  awaitPaymentCreation,
-  paymentRequestHash,
   paymentStatus,
+  paymentWorkflowDefinitions,
   paymentWorkflowId,
   type PaymentCreationReply,
   type PaymentRequest,
   type PaymentView,
   type PaymentWorkflowInput,
-} from '../../workflows/payment-definitions';
-import { orderSearchAttributes } from '../../workflows/search-attributes';
-import type { OrderTimeouts } from '../../workflows/shared/order-types';
-import { pageFormQuery } from '../../workflows/payment-definitions';
+} from '../../contracts/payment';
+import { orderSearchAttributes } from '../../contracts/search-attributes';
+import type { OrderTimeouts } from '../../contracts/order';
+import { pageFormQuery } from '../../contracts/payment';
 import { notFound } from '../errors';
 import type { CheckoutLinks } from './checkout-links';
-import type { KnownAmounts } from './known-amounts';
 import { queryOrder } from './query-order';
 import { requestHash } from './request-hash';
 import { startOrder } from './start-order';
@@ -28,8 +26,6 @@ export interface PaymentOrdersDeps {
   timeouts: OrderTimeouts;
   createWaitMs: number;
   checkoutLinks: CheckoutLinks;
-  /** Filled with the amount of every pay-in this process has seen answer for this request. */
-  knownAmounts?: KnownAmounts;
 }
 
 export type PaymentAnswer = PaymentView & { checkoutUrl?: string; form?: PageForm };
@@ -59,14 +55,10 @@ export class PaymentOrders {
     const result = await startOrder<PaymentWorkflowInput, PaymentCreationReply, PaymentView>({
       client: deps.client,
       mrn: request.mrn,
-      workflowType: 'paymentWorkflow',
-      workflowId: paymentWorkflowId(request.mrn),
+      workflow: paymentWorkflowDefinitions,
       taskQueue: deps.taskQueue,
       input,
       requestHash: hash,
-      creation: awaitPaymentCreation,
-      statusQuery: paymentStatus,
-      requestHashQuery: paymentRequestHash,
       waitMs: deps.createWaitMs,
       searchAttributes: orderSearchAttributes({ kind: 'payment', mrn: request.mrn, status: 'creating', amountFen: request.amountFen, channelId: request.channelId }),
       memo: { kind: 'payment', amountFen: request.amountFen },
@@ -81,9 +73,6 @@ export class PaymentOrders {
         `Payer name given: ${request.payer === undefined ? 'no' : 'yes'}`,
       ].join('\n\n'),
     });
-    // The order answered (its update validator compared request hashes) or was found closed with
-    // our request's hash: its amount is ours. "creating" proves nothing about whose order it is.
-    if (result.kind !== 'creating') deps.knownAmounts?.remember('payment', request.mrn, request.amountFen);
     switch (result.kind) {
       case 'creating':
         return { httpStatus: 202, body: { mrn: request.mrn, status: 'creating' } };

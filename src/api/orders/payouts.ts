@@ -1,28 +1,21 @@
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { fenToWholeYuan } from '../../gateway/amount';
 import {
-  awaitPayoutCreation,
-  CONTRADICTED_BY_PLATFORM,
-  NOT_PENDING,
-  payoutRequestHash,
   payoutStatus,
+  payoutWorkflowDefinitions,
   payoutWorkflowId,
-  REASON_REQUIRED,
   recheckPayout,
   resolvePayout,
-  UNCONFIRMED_BY_PLATFORM,
   type PayoutCreationReply,
   type PayoutRequest,
   type PayoutView,
   type PayoutWorkflowInput,
   type ResolveRequest,
-} from '../../workflows/payout-definitions';
-import { orderSearchAttributes } from '../../workflows/search-attributes';
-import { maskAccountNumber } from '../../workflows/shared/masking';
-import type { OrderTimeouts } from '../../workflows/shared/order-types';
-import { badRequest, conflict, temporalUnavailable } from '../errors';
-import { isNotFound, isUnavailable } from '../temporal-errors';
+} from '../../contracts/payout';
+import { orderSearchAttributes } from '../../contracts/search-attributes';
+import { maskAccountNumber } from '../../contracts/masking';
+import type { OrderTimeouts } from '../../contracts/order';
+import { conflict, isNotFound, isUnavailable, temporalUnavailable, workflowRefusal } from '../errors';
 import { queryOrder } from './query-order';
 import { requestHash } from './request-hash';
 import { startOrder } from './start-order';
@@ -59,14 +52,10 @@ export class PayoutOrders {
     const result = await startOrder<PayoutWorkflowInput, PayoutCreationReply, PayoutView>({
       client: deps.client,
       mrn: request.mrn,
-      workflowType: 'payoutWorkflow',
-      workflowId: payoutWorkflowId(request.mrn),
+      workflow: payoutWorkflowDefinitions,
       taskQueue: deps.taskQueue,
       input,
       requestHash: hash,
-      creation: awaitPayoutCreation,
-      statusQuery: payoutStatus,
-      requestHashQuery: payoutRequestHash,
       waitMs: deps.createWaitMs,
       searchAttributes: orderSearchAttributes({ kind: 'payout', mrn: request.mrn, status: 'creating', amountFen: request.amountFen }),
       memo: { kind: 'payout', amountFen: request.amountFen },
@@ -112,11 +101,8 @@ export class PayoutOrders {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-        const { type, message } = error.cause;
-        if (type === REASON_REQUIRED) throw badRequest(message);
-        if (type === NOT_PENDING || type === CONTRADICTED_BY_PLATFORM || type === UNCONFIRMED_BY_PLATFORM) throw conflict(message);
-      }
+      const refusal = workflowRefusal(error); // a blank reason, not pending, contradicted or unconfirmed by the platform
+      if (refusal !== undefined) throw refusal;
       // The run has closed (decided and merchant notified): the payout exists, it is just no longer open.
       if (isNotFound(error)) throw conflict(`payout ${mrn} is already ${(await this.get(mrn)).status}`);
       if (isUnavailable(error)) throw temporalUnavailable();

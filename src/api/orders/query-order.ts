@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
-import { notFound, temporalUnavailable } from '../errors';
-import { isNotFound, isUnavailable } from '../temporal-errors';
+import { isNotFound, isUnavailable, notFound, temporalUnavailable } from '../errors';
 
 /** Reads an order through its workflow's query: the one door for status, open or closed. */
 export async function queryOrder<T>(client: Client, workflowId: string, query: QueryDefinition<T>, missing: string): Promise<T> {

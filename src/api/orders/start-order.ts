@@ -6,24 +6,19 @@ import {
   type Client,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { ApplicationFailure, type QueryDefinition, type SearchAttributePair, type UpdateDefinition, type Workflow } from '@temporalio/common';
-import { REQUEST_CONFLICT } from '../../workflows/shared/order-types';
-import { conflict, orderUnavailable } from '../errors';
-import { isDeadlineExceeded, isNotFound, isUnavailable } from '../temporal-errors';
+import { type SearchAttributePair, type Workflow } from '@temporalio/common';
+import type { OrderWorkflowDefinitions } from '../../contracts/order';
+import { conflict, isDeadlineExceeded, isNotFound, isUnavailable, orderUnavailable, workflowRefusal } from '../errors';
 
 export interface StartOrderOptions<Input, Reply, View> {
   client: Client;
   /** The order's mrn: a 503 tells the caller to retry with it. */
   mrn: string;
-  workflowType: 'paymentWorkflow' | 'payoutWorkflow';
-  workflowId: string;
+  /** The kind's workflow: its type, ID, creation update and queries. */
+  workflow: OrderWorkflowDefinitions<View, Reply>;
   taskQueue: string;
   input: Input;
   requestHash: string;
-  /** The update that answers once the platform has answered the create. */
-  creation: UpdateDefinition<Reply, [{ requestHash: string }]>;
-  statusQuery: QueryDefinition<View>;
-  requestHashQuery: QueryDefinition<string>;
   /** How long the caller waits for the platform's answer before hearing "creating". */
   waitMs: number;
   searchAttributes: SearchAttributePair[];
@@ -57,7 +52,7 @@ export async function startOrder<Input, Reply, View>(options: StartOrderOptions<
 async function startOrAttach<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
   const { client } = options;
   const startOptions: WorkflowStartOptions<Workflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } = {
-    workflowId: options.workflowId,
+    workflowId: options.workflow.workflowId(options.mrn),
     taskQueue: options.taskQueue,
     args: [options.input],
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -67,17 +62,14 @@ async function startOrAttach<Input, Reply, View>(options: StartOrderOptions<Inpu
     staticSummary: options.staticSummary,
     staticDetails: options.staticDetails,
   };
-  const operation = new WithStartWorkflowOperation<Workflow>(options.workflowType, startOptions);
+  const operation = new WithStartWorkflowOperation<Workflow>(options.workflow.workflowType, startOptions);
   try {
     const reply: Reply = await client.withDeadline(Date.now() + options.waitMs, () =>
-      client.workflow.executeUpdateWithStart<Workflow, Reply, [{ requestHash: string }]>(options.creation, { args: [{ requestHash: options.requestHash }], startWorkflowOperation: operation }),
+      client.workflow.executeUpdateWithStart<Workflow, Reply, [{ requestHash: string }]>(options.workflow.creation, { args: [{ requestHash: options.requestHash }], startWorkflowOperation: operation }),
     );
     return { kind: 'answered', reply };
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      if (error.cause instanceof ApplicationFailure && error.cause.type === REQUEST_CONFLICT) throw conflict(error.cause.message);
-      throw error;
-    }
+    if (error instanceof WorkflowUpdateFailedError) throw workflowRefusal(error) ?? error; // the same mrn, another request: 409
     if (error instanceof WorkflowExecutionAlreadyStartedError) return existingClosedOrder(options);
     // The client reports our deadline on an update(-with-start) as this error, not as a ServiceError.
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error)) return confirmStarted(options);
@@ -87,16 +79,16 @@ async function startOrAttach<Input, Reply, View>(options: StartOrderOptions<Inpu
 
 /** The reuse policy refused a new run: the mrn's order is closed. Same request → its view; else 409. */
 async function existingClosedOrder<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
-  const handle = options.client.workflow.getHandle(options.workflowId);
-  const hash = await handle.query(options.requestHashQuery);
+  const handle = options.client.workflow.getHandle(options.workflow.workflowId(options.mrn));
+  const hash = await handle.query(options.workflow.requestHash);
   if (hash !== options.requestHash) throw conflict(`mrn already names a different request`);
-  return { kind: 'closed', view: await handle.query(options.statusQuery) };
+  return { kind: 'closed', view: await handle.query(options.workflow.status) };
 }
 
 /** Our wait ran out. If the workflow exists it is still creating; if not, the start never landed. */
 async function confirmStarted<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
   try {
-    await options.client.workflow.getHandle(options.workflowId).describe();
+    await options.client.workflow.getHandle(options.workflow.workflowId(options.mrn)).describe();
     return { kind: 'creating' };
   } catch (error) {
     if (isNotFound(error) || isUnavailable(error)) throw orderUnavailable(options.mrn, 'the order could not be started in time');

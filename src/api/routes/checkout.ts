@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { html } from '../../http/html';
 import type { TypeBoxProvider } from '../../http/typebox';
+import { forbidden, sendPageText } from '../errors';
 import type { CheckoutLinks } from '../orders/checkout-links';
 import type { PaymentOrders } from '../orders/payments';
 import { MrnParams } from '../schemas';
@@ -24,7 +25,7 @@ export const checkoutRoutes: FastifyPluginAsync<{ orders: PaymentOrders; links: 
     async (request, reply) => {
       const { mrn } = request.params;
       const check = links.check(mrn, Number(request.query.expires), request.query.sig);
-      if (!check.ok) return reply.code(403).type('text/plain; charset=utf-8').send(`checkout ${check.reason}`);
+      if (!check.ok) return sendPageText(reply, forbidden(`checkout ${check.reason}`));
       const form = await orders.pageForm(mrn);
       const page = html`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>Redirecting to payment…</title></head>

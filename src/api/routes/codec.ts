@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { CodecKeyError } from '../../codec';
 import { safeEqual } from '../../gateway/signing';
 import type { TypeBoxProvider } from '../../http/typebox';
-import { ApiError, badRequest, unauthorized } from '../errors';
+import { badRequest, codecError, unauthorized } from '../errors';
 
 export interface CodecRoutesOptions {
   codec: PayloadCodec;
@@ -69,7 +69,7 @@ export const codecRoutes: FastifyPluginAsync<CodecRoutesOptions> = async (parent
       const result = direction === 'encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
       return { payloads: result.map(toJson) };
     } catch (error) {
-      if (error instanceof CodecKeyError) throw new ApiError(400, 'codec_error', error.message);
+      if (error instanceof CodecKeyError) throw codecError(error.message);
       throw error;
     }
   };

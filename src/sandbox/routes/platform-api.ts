@@ -16,11 +16,9 @@ import {
   readPaymentCreate,
   readPayoutCreate,
   readQuery,
-  type PaymentCreateAnswer,
-  type PayoutCreateAnswer,
-  type QueryAnswer,
   type Refusal,
 } from '../platform-requests';
+import type { PaymentCreateAnswer, PayoutCreateAnswer, QueryAnswer } from '../../gateway';
 import { payUrlOf, type Sandbox } from '../sandbox';
 import type { TypeBoxProvider } from '../../http/typebox';
 

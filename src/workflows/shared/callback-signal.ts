@@ -4,7 +4,7 @@
  * verifies the platform's signature again, and the callback must name this order.
  */
 import { condition, patched, proxyLocalActivities } from '@temporalio/workflow';
-import type { CallbackVerification, OrderActivities } from '../../activities/types';
+import type { CallbackVerification, OrderActivities } from '../../contracts/activities';
 import type { CallbackKind } from '../../gateway/callback';
 
 /**

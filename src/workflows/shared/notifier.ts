@@ -1,6 +1,6 @@
 import { ActivityFailure, condition, proxyActivities, sleep, uuid4 } from '@temporalio/workflow';
-import type { OrderActivities } from '../../activities/types';
-import type { EventDelivery, MerchantEvent, TimelineEntry } from './order-types';
+import type { OrderActivities } from '../../contracts/activities';
+import type { EventDelivery, MerchantEvent, TimelineEntry } from '../../contracts/order';
 import { record } from './timeline';
 
 const { notifyMerchant } = proxyActivities<OrderActivities>({
@@ -40,7 +40,7 @@ export function outboxEmpty(state: NotifierState): boolean {
  * to 1 h) for `retryForMs` from its first attempt; the event keeps its id on every retry so the
  * merchant can de-duplicate. Runs for the life of the workflow run.
  */
-export async function deliverMerchantEvents(state: NotifierState, retryForMs: number): Promise<never> {
+async function deliverMerchantEvents(state: NotifierState, retryForMs: number): Promise<never> {
   for (;;) {
     await condition(() => state.outbox.length > 0);
     const event = state.outbox[0];

@@ -4,7 +4,7 @@
  */
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { REQUEST_CONFLICT, type TimelineEntry } from './order-types';
+import { REQUEST_CONFLICT, type TimelineEntry } from '../../contracts/order';
 import { clock } from './time';
 import { record } from './timeline';
 

@@ -1,6 +1,5 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { OrderActivities } from '../../activities/types';
-import type { PlatformAnswer } from './order-types';
+import { ActivityFailure } from '@temporalio/workflow';
+import type { PlatformAnswer } from '../../contracts/order';
 
 /** How an answer reads in the timeline: `labels` name statuses 0, 1 and 2 for the order kind. */
 export function describeAnswer(answer: PlatformAnswer, labels: readonly [string, string, string]): string {
@@ -25,9 +24,3 @@ export function noAnswer(error: unknown): PlatformAnswer {
 export function failureReason(error: unknown): string {
   return error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : String(error);
 }
-
-/** The platform's query endpoints. A failed query is just "no answer this time": the poll loop asks again later. */
-export const { queryPaymentAtPlatform, queryPayoutAtPlatform } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 2, initialInterval: '2s' },
-});

@@ -1,20 +1,14 @@
 import { condition } from '@temporalio/workflow';
-import type { PlatformAnswer } from './order-types';
+import type { PlatformAnswer, PollProgress } from '../../contracts/order';
 import { clock } from './time';
 
-export interface PollState {
-  intervalMs: number;
-  attempts: number;
-  nextPollAt: string | null;
-}
-
 export interface PollOptions {
-  poll: PollState;
+  poll: PollProgress;
   maxIntervalMs: number;
   /** Asks the platform (an activity). */
   query: (attempt: number) => Promise<PlatformAnswer>;
   /** Applies an answer to the order; may decide it. */
-  apply: (answer: PlatformAnswer) => Promise<void>;
+  apply: (answer: PlatformAnswer) => void | Promise<void>;
   decided: () => boolean;
   /** When set, polling ends with 'deadline' once this time (epoch ms) has passed after a last query. */
   deadline?: number;

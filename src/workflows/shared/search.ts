@@ -1,6 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import { AmountMismatch, LateCallback, NeedsAttention, OrderStatus } from '../search-attributes';
+import { AmountMismatch, LateCallback, NeedsAttention, OrderStatus } from '../../contracts/search-attributes';
 
 export interface SearchableFlags {
   status: string;

@@ -1,4 +1,4 @@
-import type { TimelineEntry } from './order-types';
+import type { TimelineEntry } from '../../contracts/order';
 
 /** Enough for a human to read a long-running order; older repeats are folded, not dropped. */
 const MAX_ENTRIES = 200;

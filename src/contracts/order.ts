@@ -1,6 +1,54 @@
 /**
  * Types shared by both order kinds. Pure data: imported by workflows, activities and the API.
  */
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
+
+/** The two kinds of order; also the prefix of their workflow IDs and merchant event types. */
+export type OrderKind = 'payment' | 'payout';
+
+/** An order kind's workflow as the API starts and signals it and as the workflow answers: one table a kind. */
+export interface OrderWorkflowDefinitions<View, Reply> {
+  kind: OrderKind;
+  workflowType: 'paymentWorkflow' | 'payoutWorkflow';
+  workflowId: (mrn: string) => string;
+  /** GET: the order's view. */
+  status: QueryDefinition<View>;
+  /** The fingerprint of the request that started it (a retry vs a conflict). */
+  requestHash: QueryDefinition<string>;
+  /** The platform's callback. */
+  callback: SignalDefinition<[CallbackSignal]>;
+  /** Answers once the platform has answered the create (Update-with-Start). */
+  creation: UpdateDefinition<Reply, [{ requestHash: string }]>;
+}
+
+/** The polling backoff, carried across continue-as-new so a new run picks it up where the last one stopped. */
+export interface PollProgress {
+  intervalMs: number;
+  attempts: number;
+  nextPollAt: string | null;
+}
+
+/** What the state of every order holds, whatever its kind; carried across continue-as-new. */
+export interface OrderStateBase<Status extends string = string> {
+  mrn: string;
+  amountFen: number;
+  notifyUrl: string | null;
+  /** Fingerprint of the request, to tell a retry (same body) from a conflict (same mrn, other body). */
+  requestHash: string;
+  status: Status;
+  amountMismatch: boolean;
+  needsAttention: boolean;
+  /** Why it needs attention, e.g. "ForgedSignal: signature mismatch". */
+  attentionReasons: string[];
+  createdAt: string;
+  finishedAt: string | null;
+  poll: PollProgress;
+  lastPlatformAnswer: string | null;
+  outbox: MerchantEvent[];
+  deliveries: EventDelivery[];
+  timeline: TimelineEntry[];
+  timeouts: OrderTimeouts;
+}
 
 /** One line of an order's story: what was asked, what was answered, when. */
 export interface TimelineEntry {
@@ -57,12 +105,6 @@ export interface EventDelivery {
   nextAttemptAt?: string;
 }
 
-/** What GET shows about merchant notifications. */
-export interface NotificationView {
-  url: string | null;
-  deliveries: EventDelivery[];
-}
-
 /** What the platform's query endpoint said, as the workflow reads it. */
 export type PlatformAnswer =
   | { kind: 'status'; status: 0 | 1 | 2 }
@@ -81,8 +123,6 @@ export interface CallbackSignal {
   receivedAt: string;
 }
 
-export type PaymentCallbackSignal = CallbackSignal;
-export type PayoutCallbackSignal = CallbackSignal;
 
 /**
  * The signal as the API sent it before callbacks were re-verified by the worker (values parsed to

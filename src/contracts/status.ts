@@ -1,8 +1,10 @@
 /**
  * The status model of both order kinds, in one place: every status change in the workflows goes
- * through `assertTransition`, so an illegal move (e.g. failed → succeeded) is a bug that fails
- * loudly instead of a silent overwrite.
+ * through `assertTransition` (the order core's `move`), so an illegal move (e.g. failed →
+ * succeeded) is a bug that fails loudly instead of a silent overwrite.
  */
+import type { OrderKind } from './order';
+
 export const PAYMENT_STATUSES = ['creating', 'pending', 'succeeded', 'failed', 'expired', 'rejected'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
@@ -33,19 +35,12 @@ const PAYOUT_TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>
   rejected: [],
 };
 
-export function canMovePayment(from: PaymentStatus, to: PaymentStatus): boolean {
-  return PAYMENT_TRANSITIONS[from].includes(to);
-}
+const TRANSITIONS: Readonly<Record<OrderKind, Readonly<Record<string, readonly string[]>>>> = {
+  payment: PAYMENT_TRANSITIONS,
+  payout: PAYOUT_TRANSITIONS,
+};
 
-export function canMovePayout(from: PayoutStatus, to: PayoutStatus): boolean {
-  return PAYOUT_TRANSITIONS[from].includes(to);
-}
-
-/** Final for the merchant: an event is sent. (`expired` may still turn `succeeded`.) */
-export function isPaymentSettled(status: PaymentStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'expired' || status === 'rejected';
-}
-
-export function isPayoutSettled(status: PayoutStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'rejected';
+/** Throws on a move the kind's status model does not allow. */
+export function assertTransition<Status extends string>(kind: OrderKind, from: Status, to: Status): void {
+  if (!TRANSITIONS[kind][from].includes(to)) throw new Error(`illegal ${kind === 'payment' ? 'pay-in' : 'payout'} transition ${from} → ${to}`);
 }

@@ -2,12 +2,15 @@
  * Everything the API, the worker and tests need to talk to a pay-in workflow: ID, input, state,
  * the status view, and its signal/query/update definitions. No workflow body here.
  */
+import type { Static } from '@sinclair/typebox';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PageForm } from '../gateway/client';
-import type { NotificationView, OrderTimeouts, PaymentCallbackSignal, TimelineEntry, MerchantEvent, EventDelivery } from './shared/order-types';
-import type { PaymentStatus } from './shared/status';
+import type { CallbackSignal, OrderStateBase, OrderTimeouts, OrderWorkflowDefinitions } from './order';
+import type { PaymentStatus } from './status';
+// Types only: the schema is the view's one definition, and TypeBox stays out of workflow bundles.
+import type { PaymentViewSchema } from './views';
 
-export type { PaymentStatus } from './shared/status';
+export type { PaymentStatus } from './status';
 
 export const paymentWorkflowId = (mrn: string): string => `payment-${mrn}`;
 
@@ -35,58 +38,31 @@ export interface PaymentWorkflowInput {
 }
 
 /** The workflow's whole state; carried across continue-as-new. */
-export interface PaymentState {
-  mrn: string;
-  amountFen: number;
+export interface PaymentState extends OrderStateBase<PaymentStatus> {
   channelId: number;
   returnUrl: string;
-  notifyUrl: string | null;
   mode: PaymentMode;
-  requestHash: string;
-  status: PaymentStatus;
   payUrl: string | null;
   pageForm: PageForm | null;
   paidAmountFen: number | null;
-  amountMismatch: boolean;
   late: boolean;
-  needsAttention: boolean;
-  /** Why it needs attention, e.g. "ForgedSignal: signature mismatch". (Absent in runs from before it existed.) */
-  attentionReasons: string[];
-  createdAt: string;
   expiresAt: string;
-  finishedAt: string | null;
   error: { message: string } | null;
-  poll: { intervalMs: number; attempts: number; nextPollAt: string | null };
-  lastPlatformAnswer: string | null;
-  outbox: MerchantEvent[];
-  deliveries: EventDelivery[];
-  timeline: TimelineEntry[];
-  timeouts: OrderTimeouts;
+}
+
+/** The input that restarts a closed pay-in from its final state (a callback that came after its run closed). */
+export function resumePaymentInput(state: PaymentState): PaymentWorkflowInput {
+  const { mrn, amountFen, channelId, returnUrl, mode, notifyUrl } = state;
+  return {
+    request: { mrn, amountFen, channelId, returnUrl, mode, ...(notifyUrl === null ? {} : { notifyUrl }) },
+    requestHash: state.requestHash,
+    timeouts: state.timeouts,
+    resume: state,
+  };
 }
 
 /** GET /v1/payments/:mrn — and the `status` query: one door for both. */
-export interface PaymentView {
-  mrn: string;
-  status: PaymentStatus;
-  amount: string;
-  paidAmount: string | null;
-  /** False when the platform said "paid" but never re-sent the callback that carries the amount. */
-  paidAmountKnown: boolean;
-  amountMismatch: boolean;
-  channelId: number;
-  channelName: string;
-  mode: PaymentMode;
-  payUrl: string | null;
-  late: boolean;
-  needsAttention: boolean;
-  attentionReasons: string[];
-  createdAt: string;
-  expiresAt: string;
-  finishedAt: string | null;
-  error: { message: string } | null;
-  notification: NotificationView;
-  timeline: TimelineEntry[];
-}
+export type PaymentView = Omit<Static<typeof PaymentViewSchema>, 'checkoutUrl' | 'form'>;
 
 /** Answer of the creation update: the view once the platform has answered, plus the page-mode form. */
 export interface PaymentCreationReply {
@@ -98,8 +74,18 @@ export interface PaymentCreationReply {
 
 export const awaitPaymentCreation = defineUpdate<PaymentCreationReply, [{ requestHash: string }]>('awaitCreation');
 /** The platform's callback, signed fields as received: verified again by the worker before it applies. */
-export const paymentCallback = defineSignal<[PaymentCallbackSignal]>('platformCallback');
+export const paymentCallback = defineSignal<[CallbackSignal]>('platformCallback');
 export const paymentStatus = defineQuery<PaymentView>('status');
 export const paymentRequestHash = defineQuery<string>('requestHash');
 /** Page mode: the signed form the checkout page posts to the platform (null in WebAPI mode). */
 export const pageFormQuery = defineQuery<PageForm | null>('pageForm');
+
+export const paymentWorkflowDefinitions: OrderWorkflowDefinitions<PaymentView, PaymentCreationReply> = {
+  kind: 'payment',
+  workflowType: 'paymentWorkflow',
+  workflowId: paymentWorkflowId,
+  status: paymentStatus,
+  requestHash: paymentRequestHash,
+  callback: paymentCallback,
+  creation: awaitPaymentCreation,
+};

@@ -1,7 +1,7 @@
 /** What the order activities take and return: the contract between workflows and activities. */
 import type { CallbackKind, CheckedCallback } from '../gateway/callback';
 import type { PageForm } from '../gateway/client';
-import type { MerchantEvent, PlatformAnswer } from '../workflows/shared/order-types';
+import type { MerchantEvent, PlatformAnswer } from './order';
 
 export interface CreatePaymentArgs {
   mrn: string;

@@ -2,11 +2,14 @@
  * Everything the API, the worker and tests need to talk to a payout workflow: ID, input, state,
  * the status view, and its signal/query/update definitions. No workflow body here.
  */
+import type { Static } from '@sinclair/typebox';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EventDelivery, MerchantEvent, NotificationView, OrderTimeouts, PayoutCallbackSignal, TimelineEntry } from './shared/order-types';
-import type { PayoutStatus } from './shared/status';
+import type { CallbackSignal, OrderStateBase, OrderTimeouts, OrderWorkflowDefinitions } from './order';
+import type { PayoutStatus } from './status';
+// Types only: the schema is the view's one definition, and TypeBox stays out of workflow bundles.
+import type { PayoutViewSchema } from './views';
 
-export type { PayoutStatus } from './shared/status';
+export type { PayoutStatus } from './status';
 
 export const payoutWorkflowId = (mrn: string): string => `payout-${mrn}`;
 
@@ -60,57 +63,33 @@ export interface PayoutCreateProgress {
 /** Why a payout needs an operator, for the reasons raised once per payout (the text goes to attentionReasons). */
 export type AttentionCause = 'undecided' | 'answers-about-other-orders' | 'duplicate-not-found';
 
-export interface PayoutState {
-  mrn: string;
-  amountFen: number;
+export interface PayoutState extends OrderStateBase<PayoutStatus> {
   bankName: string;
   accountNameMasked: string;
   accountNumberMasked: string;
-  notifyUrl: string | null;
-  requestHash: string;
-  status: PayoutStatus;
-  needsAttention: boolean;
-  attentionReasons: string[];
   /** Causes already raised among those raised once (older runs: derived on resume). */
   attentionCauses: AttentionCause[];
-  amountMismatch: boolean;
   /** The mrn was already used at the platform outside this system: we neither poll nor decide. */
   foreignDuplicate: boolean;
-  createdAt: string;
-  finishedAt: string | null;
   error: { code: string; message: string } | null;
   resolution: PayoutResolution | null;
-  poll: { intervalMs: number; attempts: number; nextPollAt: string | null };
   create: PayoutCreateProgress;
-  lastPlatformAnswer: string | null;
   /** Query answers that named another mrn (or none): ignored, and counted toward attention. */
   answersAboutOtherOrders: number;
-  outbox: MerchantEvent[];
-  deliveries: EventDelivery[];
-  timeline: TimelineEntry[];
-  timeouts: OrderTimeouts;
+}
+
+/** The input that restarts a closed payout from its final state: the bank account is not needed any more. */
+export function resumePayoutInput(state: PayoutState): PayoutWorkflowInput {
+  return {
+    request: { mrn: state.mrn, amountFen: state.amountFen, bankName: state.bankName, accountName: '', accountNumber: '' },
+    requestHash: state.requestHash,
+    timeouts: state.timeouts,
+    resume: state,
+  };
 }
 
 /** GET /v1/payouts/:mrn — and the `status` query. The account is masked here, once. */
-export interface PayoutView {
-  mrn: string;
-  status: PayoutStatus;
-  amount: string;
-  bankName: string;
-  accountName: string;
-  accountNumber: string;
-  needsAttention: boolean;
-  attentionReasons: string[];
-  amountMismatch: boolean;
-  createdAt: string;
-  finishedAt: string | null;
-  error: { code: string; message: string } | null;
-  resolution: PayoutResolution | null;
-  lastPlatformAnswer: string | null;
-  nextPollAt: string | null;
-  notification: NotificationView;
-  timeline: TimelineEntry[];
-}
+export type PayoutView = Static<typeof PayoutViewSchema>;
 
 export interface PayoutCreationReply {
   view: PayoutView;
@@ -134,7 +113,7 @@ export const REASON_REQUIRED = 'ReasonRequired';
 
 export const awaitPayoutCreation = defineUpdate<PayoutCreationReply, [{ requestHash: string }]>('awaitCreation');
 /** The platform's callback, signed fields as received: verified again by the worker before it applies. */
-export const payoutCallback = defineSignal<[PayoutCallbackSignal]>('platformCallback');
+export const payoutCallback = defineSignal<[CallbackSignal]>('platformCallback');
 export const payoutStatus = defineQuery<PayoutView>('status');
 export const payoutRequestHash = defineQuery<string>('requestHash');
 /** Operator: query the platform now. */
@@ -144,3 +123,13 @@ export const recheckPayout = defineUpdate<PayoutView, [OperatorRequest]>('rechec
  * it, and "failed" refused unless the platform answers status 2 or a confirmed "not found".
  */
 export const resolvePayout = defineUpdate<PayoutView, [ResolveRequest]>('resolve');
+
+export const payoutWorkflowDefinitions: OrderWorkflowDefinitions<PayoutView, PayoutCreationReply> = {
+  kind: 'payout',
+  workflowType: 'payoutWorkflow',
+  workflowId: payoutWorkflowId,
+  status: payoutStatus,
+  requestHash: payoutRequestHash,
+  callback: payoutCallback,
+  creation: awaitPayoutCreation,
+};

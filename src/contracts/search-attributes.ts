@@ -13,17 +13,19 @@ export const AmountMismatch = defineSearchAttributeKey('AmountMismatch', SearchA
 export const NeedsAttention = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
 export const LateCallback = defineSearchAttributeKey('LateCallback', SearchAttributeType.BOOL);
 
-/** Name → type as the Temporal CLI spells it (`--search-attribute Name=Keyword`). */
-export const ORDER_SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Int' | 'Bool'>> = {
-  OrderKind: 'Keyword',
-  OrderStatus: 'Keyword',
-  Mrn: 'Keyword',
-  ChannelId: 'Int',
-  AmountFen: 'Int',
-  AmountMismatch: 'Bool',
-  NeedsAttention: 'Bool',
-  LateCallback: 'Bool',
-};
+const ORDER_SEARCH_ATTRIBUTE_KEYS = [OrderKind, OrderStatus, Mrn, ChannelId, AmountFen, AmountMismatch, NeedsAttention, LateCallback];
+
+/** The types the keys above use, as the Temporal CLI spells them (`--search-attribute Name=Keyword`). */
+const CLI_TYPE_NAMES = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.BOOL]: 'Bool' } as const;
+type CliTypeName = (typeof CLI_TYPE_NAMES)[keyof typeof CLI_TYPE_NAMES];
+
+/**
+ * Name → type of every key above: the one list the dev server, `npm run cluster`, compose's
+ * one-shot and scripts/register-search-attributes.sh register.
+ */
+export const ORDER_SEARCH_ATTRIBUTES: Readonly<Record<string, CliTypeName>> = Object.fromEntries(
+  ORDER_SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, CLI_TYPE_NAMES[key.type]]),
+);
 
 export interface SearchableOrder {
   kind: 'payment' | 'payout';
