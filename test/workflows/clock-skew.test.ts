@@ -3,12 +3,14 @@
  * platform) lets the first run read a later Date.now() than a replay of the same history reads. A
  * command started or skipped on the clock then differs between the two, and every other worker that
  * picks the run up fails it with a nondeterminism error (found by `npm run chaos`: pay-ins stuck after a
- * worker was killed). The callback wait now starts its timer whatever the clock says.
+ * worker was killed). The callback wait now starts its timer whatever the clock says, and a pay-in's
+ * callback is verified (a local activity too) only once the create has answered.
  */
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { paymentWorkflowId } from '../../src/contracts/payment';
+import { paymentCallback, paymentWorkflowId } from '../../src/contracts/payment';
 import type { paymentWorkflow } from '../../src/workflows/payment';
+import { mrnOf, paymentCallbackSignal } from '../helpers/callbacks';
 import { FakePlatform } from '../helpers/fake-platform';
 import { paymentInput } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
@@ -41,4 +43,29 @@ test('a create slower than a workflow-task heartbeat and than the callback wait:
   const kinds = (history.events ?? []).map((event) => Object.keys(event).find((key) => key.endsWith('EventAttributes')));
   expect(kinds).toContain('markerRecordedEventAttributes'); // the create's local-activity marker, after the heartbeat
   await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'clock-skew')).resolves.toBeUndefined();
+}, 60_000);
+
+test('a callback that arrives while a slow create is still running: the history replays', async () => {
+  const platform = new FakePlatform();
+  const input = paymentInput({}, { paymentCallbackMs: 10_000 });
+  let release!: () => void;
+  const answered = new Promise<void>((resolve) => (release = resolve));
+  platform.createPayment = async () => {
+    await answered;
+    return { kind: 'created', payUrl: 'https://gw.example.com/api/Pay?id=5' };
+  };
+  const taskQueue = uniqueName('clock-skew');
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: platform.activities() });
+  const { history, final } = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start<typeof paymentWorkflow>('paymentWorkflow', { taskQueue, workflowId: paymentWorkflowId(input.request.mrn), args: [input] });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // The platform calls back before its create answer reaches us (the create outlives a workflow-task heartbeat).
+    await handle.signal(paymentCallback, paymentCallbackSignal(mrnOf(handle), 10_000, 10_000));
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    release();
+    const result = await handle.result();
+    return { history: await handle.fetchHistory(), final: result };
+  });
+  expect(final).toMatchObject({ status: 'succeeded', paidAmountFen: 10_000 });
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'callback-during-create')).resolves.toBeUndefined();
 }, 60_000);
