@@ -14,6 +14,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The order book's schema: dist/book/database.js applies migrations/*.sql at start (MIGRATIONS_DIR,
+# two levels above it: /app/migrations).
+COPY migrations ./migrations
 COPY package.json ./
 USER node
 CMD ["node", "dist/api-main.js"]

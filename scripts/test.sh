@@ -86,9 +86,18 @@ if (($# == 0)); then
   results_files+=("$cluster_results")
 fi
 
+# The reliability suite, quick (about 3 minutes): faults injected into a running system under load,
+# then every order reconciled with the platform's own records (src/chaos; README "Reliability").
+# Part of every full run; its table is printed and its report kept in artifacts/chaos/.
+chaos_status=0
+if (($# == 0)); then
+  node dist/chaos/main.js --quick --target=single || chaos_status=$?
+fi
+
 # A suite that could not run at all (import error, failing beforeAll outside any test) has no failed
 # test of its own: count it as one failure so the summary never reads "0 failed" on a red run.
 summary_status=0
+if (($# == 0)); then export CHAOS_STATUS=$chaos_status; else unset CHAOS_STATUS; fi
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0, success = true;
@@ -104,6 +113,11 @@ node -e '
     failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
     skipped += r.numPendingTests + r.numTodoTests;
     success = success && r.success;
+  }
+  // The chaos suite counts as one test: a broken invariant fails the run.
+  if (process.env.CHAOS_STATUS !== undefined) {
+    if (process.env.CHAOS_STATUS === "0") passed += 1;
+    else { failed += 1; success = false; console.log("the chaos suite (npm run chaos -- --quick) failed: see its table above"); }
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped > 0 ? `, ${skipped} skipped` : ""));
   process.exit(failed > 0 || !success ? 1 : 0);

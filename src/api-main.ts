@@ -1,9 +1,11 @@
 /**
  * `node dist/api-main.js`: the API only, for deployments that run workers separately.
- * Needs API_TOKEN, GATEWAY_* (to verify callbacks) and TEMPORAL_ADDRESS.
+ * Needs API_TOKEN, GATEWAY_* (to verify callbacks), TEMPORAL_ADDRESS and DATABASE_URL (the order book).
  */
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app';
+import { openDatabase } from './book/database';
+import { OrderBook } from './book/order-book';
 import { RequestIdMemoInterceptor } from './api/request-context';
 import { apiSettings } from './api/settings';
 import { AesGcmPayloadCodec, encryptingDataConverter } from './codec';
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
   if (apiToken === undefined || gateway === undefined || config.temporal.address === undefined || operatorToken === undefined || codecKeys === undefined) {
     throw new Error('unreachable');
   }
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
   const tracing = startTracing(config.otlpEndpoint, 'orchestrator-api');
   const connection = await Connection.connect({ address: config.temporal.address, ...config.temporal.connection });
   const client = new Client({
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     settings: apiSettings(config, { apiToken, gateway, operatorToken, codec: new AesGcmPayloadCodec(codecKeys) }),
     client,
+    book: new OrderBook(database.pool),
     logger: log,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => clearInterval(idleSweep))
       .then(() => connection.close())
+      .then(() => database.close())
       .then(() => tracing?.shutdown())
       .then(
         () => {

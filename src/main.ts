@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     `  API            ${system.apiUrl}   (docs: ${system.apiUrl}/docs)`,
     `  API token      ${system.apiToken}${config.apiToken === undefined ? '   (generated; kept in ' + config.dataDir + '/local-secrets.json)' : ''}`,
     `  Metrics        ${system.apiUrl}/metrics (API) · http://127.0.0.1:${config.workerMetricsPort}/metrics (worker, Temporal SDK)`,
+    `  Order book     ${system.bookLocation}`,
     `  Temporal       ${system.temporalAddress}${system.temporalUiUrl ? `   (Web UI: ${system.temporalUiUrl})` : ''}`,
     system.sandbox
       ? `  Sandbox        ${system.sandbox.url}   (cashier: ${system.sandbox.url}/ · payout operator: ${system.sandbox.url}/operator)`

@@ -10,6 +10,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app';
+import { openDatabase } from './book/database';
+import { OrderBook } from './book/order-book';
 import { AesGcmPayloadCodec, encryptingDataConverter, parseCodecKeys, type CodecKeyRing } from './codec';
 import { apiSettings } from './api/settings';
 import type { Config, GatewayConfig } from './config';
@@ -21,6 +23,7 @@ import { startSandbox, type RunningSandbox, type StartSandboxOptions } from './s
 import { startDevServer, type DevServer, type DevServerOptions } from './temporal/dev-server';
 import { ORDER_SEARCH_ATTRIBUTES } from './contracts/search-attributes';
 import { createOrderWorker } from './worker';
+import { ensureReconciliationSchedule } from './reconciliation/schedule';
 
 export interface SystemOptions {
   config: Config;
@@ -42,6 +45,8 @@ export interface RunningSystem {
   temporalUiUrl: string | undefined;
   gateway: GatewayConfig;
   sandbox: RunningSandbox | undefined;
+  /** Where the order book is (DATABASE_URL without its password, or the embedded one's folder). */
+  bookLocation: string;
   client: Client;
   stop(): Promise<void>;
 }
@@ -71,6 +76,11 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     const codecKeys = config.codecKeys ?? parsedLocalKeys(secrets.codecKeys);
     const dataConverter = encryptingDataConverter(codecKeys);
     const codec = new AesGcmPayloadCodec(codecKeys);
+
+    // DATABASE_URL, or an embedded PostgreSQL under DATA_DIR: the order book both the API and the worker use.
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'order-book' }) });
+    stack.push(() => database.close());
+    const book = new OrderBook(database.pool);
 
     let sandbox: RunningSandbox | undefined;
     let gateway = config.gateway;
@@ -123,6 +133,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
     const app = await buildApp({
       settings: apiSettings(config, { apiToken, gateway, codec, operatorToken }),
       client,
+      book,
       logger: log.child({ component: 'api' }),
     });
     await app.listen({ host: config.host, port: config.port });
@@ -139,6 +150,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       gateway: gatewayClient,
+      book,
       gatewayCredentials: { appKey: gateway.appKey, secret: gateway.secret },
       publicUrl,
       notifySecret,
@@ -148,6 +160,10 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
       dataConverter,
       ...(tracing === undefined ? {} : { tracing: tracing.worker }),
     });
+    // Not fatal: orders keep moving without the daily reconciliation, and POST /v1/reconciliations still runs one.
+    await ensureReconciliationSchedule({ client, taskQueue: config.temporal.taskQueue, reconcile: config.reconcile, log }).catch((error: unknown) =>
+      log.error({ err: error }, 'the reconciliation schedule could not be created or updated: reconcile by hand (POST /v1/reconciliations) until a restart makes it'),
+    );
     const attention = startAttentionGauge({ client, taskQueue: config.temporal.taskQueue, meter: runtimeMeter(), log });
     stack.push(async () => attention.stop());
     const running = worker.run();
@@ -166,6 +182,7 @@ export async function startSystem({ config, log, sandbox: sandboxOptions, workfl
       temporalUiUrl,
       gateway,
       sandbox,
+      bookLocation: database.location,
       client,
       stop,
     };

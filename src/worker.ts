@@ -6,6 +6,8 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from './activities';
+import { openDatabase } from './book/database';
+import { OrderBook } from './book/order-book';
 import { encryptingDataConverter } from './codec';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
@@ -13,6 +15,7 @@ import { startAttentionGauge } from './metrics/attention-gauge';
 import { installWorkerRuntime, MeteredGatewayClient, notificationMetricsInterceptor, runtimeMeter, WORKFLOW_METRICS_MODULE } from './metrics/worker-metrics';
 import { startTracing, type Tracing } from './tracing';
 import { startWorkerHealthServer } from './worker-health';
+import { ensureReconciliationSchedule } from './reconciliation/schedule';
 
 /** What the worker connects to, and what its activities are built from (`ActivityDeps`). */
 export interface OrderWorkerDeps extends ActivityDeps {
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   }
   // Before any connection: the runtime (and its Prometheus exporter) is installed once per process.
   installWorkerRuntime(config.workerMetricsPort);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
   const tracing = startTracing(config.otlpEndpoint, 'orchestrator-worker');
   const connection = await NativeConnection.connect({ address: config.temporal.address, ...config.temporal.connection });
   const gateway = new MeteredGatewayClient({ baseUrl: gatewayConfig.url, appKey: gatewayConfig.appKey, secret: gatewayConfig.secret, timeoutMs: gatewayConfig.timeoutMs }, runtimeMeter());
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     gateway,
+    book: new OrderBook(database.pool),
     gatewayCredentials: { appKey: gatewayConfig.appKey, secret: gatewayConfig.secret },
     publicUrl: config.publicUrl,
     notifySecret: config.notifySecret,
@@ -77,8 +82,13 @@ async function main(): Promise<void> {
   });
   const { healthPort, healthHost } = config.worker;
   const health = healthPort === undefined ? undefined : await startWorkerHealthServer(worker, connection, { port: healthPort, host: healthHost });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: encryptingDataConverter(config.codecKeys) });
+  // Not fatal: orders keep moving without the daily reconciliation, and POST /v1/reconciliations still runs one.
+  await ensureReconciliationSchedule({ client, taskQueue: config.temporal.taskQueue, reconcile: config.reconcile, log }).catch((error: unknown) =>
+    log.error({ err: error }, 'the reconciliation schedule could not be created or updated: reconcile by hand (POST /v1/reconciliations) until a restart makes it'),
+  );
   const attention = startAttentionGauge({
-    client: new Client({ connection, namespace: config.temporal.namespace, dataConverter: encryptingDataConverter(config.codecKeys) }),
+    client,
     taskQueue: config.temporal.taskQueue,
     meter: runtimeMeter(),
     log,
@@ -93,6 +103,7 @@ async function main(): Promise<void> {
   await health?.close();
   await gateway.close();
   await connection.close();
+  await database.close();
 }
 
 if (require.main === module) {

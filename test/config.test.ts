@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Role } from '../src/config';
+import { ConfigError, DEFAULTS, loadConfig, type Role } from '../src/config';
 import { formatDuration, parseDuration } from '../src/contracts/duration';
 
 const GATEWAY_ENV = {
@@ -10,6 +10,7 @@ const GATEWAY_ENV = {
   CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   NOTIFY_SECRET: 'notify-secret-0123456789',
   OPERATOR_TOKEN: 'operator-token-0123456789',
+  DATABASE_URL: 'postgres://orders:orders-password@db.internal:5432/orders',
 };
 const API_TOKEN = 'api-token-0123456789abcdef';
 
@@ -109,6 +110,87 @@ describe('defaults', () => {
   });
 });
 
+describe('the order book (DATABASE_URL)', () => {
+  const withBook = (url: string | undefined): NodeJS.ProcessEnv => ({ ...GATEWAY_ENV, API_TOKEN, DATABASE_URL: url });
+
+  it('the all-in-one start without it keeps an embedded PostgreSQL under DATA_DIR (databaseUrl undefined)', () => {
+    expect(loadConfig({}, 'all-in-one').databaseUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: '  ' }, 'all-in-one').databaseUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://orders:pw@127.0.0.1:5433/orders' }, 'all-in-one').databaseUrl).toBe('postgres://orders:pw@127.0.0.1:5433/orders');
+  });
+
+  it.each(['api', 'worker'] as const)('the %s requires it: separate processes share one book, an embedded one each would split it', (role) => {
+    expect(problemsOf(withBook(undefined), role)).toEqual([`DATABASE_URL is required by the ${role} (the order book's PostgreSQL, postgres://user:password@host:5432/database)`]);
+    expect(loadConfig(withBook(' postgresql://orders:pw@db.internal/orders?sslmode=require '), role).databaseUrl).toBe('postgresql://orders:pw@db.internal/orders?sslmode=require');
+  });
+
+  it.each([
+    ['mysql://orders:s3cret-pw@db:3306/orders', 'DATABASE_URL has the scheme "mysql"'],
+    ['https://db.internal/orders', 'DATABASE_URL has the scheme "https"'],
+    ['orders:s3cret-pw@db.internal/orders', 'DATABASE_URL has the scheme "orders"'],
+    ['db.internal:5432/orders', 'DATABASE_URL has the scheme "db.internal"'],
+    ['postgres:///orders', 'DATABASE_URL names no host'],
+    ['not a url at all', 'DATABASE_URL is not a URL'],
+  ])('%s is refused, naming what is wrong and never the password', (url, start) => {
+    for (const role of ['api', 'worker', 'all-in-one'] as const) {
+      const problems = problemsOf(withBook(url), role);
+      expect(problems).toEqual([`${start}: a PostgreSQL URL such as postgres://user:password@host:5432/database is needed`]);
+      expect(problems.join()).not.toContain('s3cret');
+    }
+  });
+});
+
+describe('the reconciliation schedule (RECONCILE_CRON, RECONCILE_TIMEZONE, RECONCILE_QPS)', () => {
+  it('defaults: every day at 02:00 in Asia/Shanghai, 5 platform queries per second', () => {
+    expect(DEFAULTS).toMatchObject({ RECONCILE_CRON: '0 2 * * *', RECONCILE_TIMEZONE: 'Asia/Shanghai', RECONCILE_QPS: '5' });
+    for (const role of ['all-in-one', 'api', 'worker'] as const) {
+      expect(loadConfig(role === 'all-in-one' ? {} : { ...GATEWAY_ENV, API_TOKEN }, role).reconcile).toEqual({ cron: '0 2 * * *', timezone: 'Asia/Shanghai', qps: 5 });
+    }
+  });
+
+  it('takes any five-field cron of numbers, ranges, lists, steps and *, an IANA zone and a fractional rate', () => {
+    const reconcile = (env: NodeJS.ProcessEnv) => loadConfig(env, 'all-in-one').reconcile;
+    expect(reconcile({ RECONCILE_CRON: ' 30 1 * * 1-5 ', RECONCILE_TIMEZONE: 'UTC', RECONCILE_QPS: '0.5' })).toEqual({ cron: '30 1 * * 1-5', timezone: 'UTC', qps: 0.5 });
+    for (const cron of ['*/15 * * * *', '0 0,12 1 */2 *', '59 23 31 12 7', '0 2-4/1 1-15 1,6 0', '5/10 * * * *']) {
+      expect(reconcile({ RECONCILE_CRON: cron }).cron).toBe(cron);
+    }
+    expect(reconcile({ RECONCILE_TIMEZONE: 'America/New_York' }).timezone).toBe('America/New_York');
+    expect(reconcile({ RECONCILE_QPS: '1000' }).qps).toBe(1000);
+  });
+
+  const CRON_PROBLEM = (cron: string) =>
+    `RECONCILE_CRON="${cron}" is not a five-field cron expression such as "0 2 * * *" (minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-7; each a number, a range a-b, * or a list of them, with an optional /step)`;
+
+  it.each([
+    '0 2 * *', // four fields
+    '0 0 2 * * *', // six (seconds are not a field here)
+    '@daily',
+    '0 2 * * MON',
+    '60 2 * * *', // minute out of range
+    '0 24 * * *', // hour out of range
+    '0 2 0 * *', // day of month starts at 1
+    '0 2 * 13 *',
+    '0 2 * * 8',
+    '0 5-2 * * *', // a range backwards
+    '*/0 * * * *', // a step of nothing
+    '0 2 * * 1,',
+  ])('RECONCILE_CRON="%s" is refused, saying what a cron expression is', (cron) => {
+    expect(problemsOf({ RECONCILE_CRON: cron }, 'all-in-one')).toEqual([CRON_PROBLEM(cron)]);
+  });
+
+  it.each(['Mars/Olympus_Mons', 'Asia/Beijing', 'GMT+25'])('RECONCILE_TIMEZONE="%s" is refused', (timezone) => {
+    expect(problemsOf({ RECONCILE_TIMEZONE: timezone }, 'all-in-one')).toEqual([`RECONCILE_TIMEZONE="${timezone}" is not an IANA time zone such as Asia/Shanghai or UTC`]);
+  });
+
+  it.each(['0', '0.0', '-1', 'abc', '5qps', '1e3', '1000.5', 'Infinity', '.5'])('RECONCILE_QPS="%s" is refused', (qps) => {
+    expect(problemsOf({ RECONCILE_QPS: qps }, 'all-in-one')).toEqual([`RECONCILE_QPS="${qps}" is not a number of queries per second between 0 and 1000 (e.g. 5 or 0.5)`]);
+  });
+
+  it('every bad value is named in one start', () => {
+    expect(problemsOf({ RECONCILE_CRON: 'nightly', RECONCILE_TIMEZONE: 'Nowhere', RECONCILE_QPS: '0' }, 'all-in-one')).toHaveLength(3);
+  });
+});
+
 describe('required variables, per role', () => {
   it('the API without any variable names every required one at once', () => {
     expect(problemsOf({}, 'api')).toEqual([
@@ -118,6 +200,7 @@ describe('required variables, per role', () => {
       'GATEWAY_SECRET is required by the api',
       'CODEC_KEYS is required by the api (payload encryption keys)',
       'OPERATOR_TOKEN is required by the API (codec server for the Temporal UI)',
+      "DATABASE_URL is required by the api (the order book's PostgreSQL, postgres://user:password@host:5432/database)",
     ]);
   });
 
@@ -129,6 +212,7 @@ describe('required variables, per role', () => {
       'PUBLIC_URL is required by the worker (the platform is sent PUBLIC_URL/callbacks/… as the callback address of every order)',
       'NOTIFY_SECRET is required by the worker (it signs merchant notifications)',
       'CODEC_KEYS is required by the worker (payload encryption keys)',
+      "DATABASE_URL is required by the worker (the order book's PostgreSQL, postgres://user:password@host:5432/database)",
     ]);
   });
 

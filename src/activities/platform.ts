@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { GatewayClient, Outcome } from '../gateway';
 import type { PlatformAnswer } from '../contracts/order';
 import type {
@@ -40,16 +40,28 @@ export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
         return { kind: 'created', payUrl: outcome.value.payUrl };
       case 'transient':
         throw transient('create', outcome.reason);
-      case 'refused':
-        if (attempt() > 1) {
-          // An earlier attempt of ours may have created the order before its answer was lost.
-          const known = await gateway.queryPayment(args.mrn, { callback: false });
-          if (known.kind === 'accepted') {
-            return { kind: 'exists_without_pay_url', message: `retry refused (${outcome.message}) but the platform knows the order` };
-          }
-          if (known.kind === 'transient') throw transient('query after refused retry', known.reason);
+      case 'refused': {
+        // A pay-in create refusal carries no code, only free text (docs/protocol.md), and a refusal
+        // can hide an order an earlier request of ours created before its answer was lost ("this mrn
+        // is taken") — even on what counts as a first attempt: a create re-run after a worker or
+        // workflow-task failure starts counting again. So the platform's query decides: an order it
+        // knows is never called rejected. The chaos suite found pay-ins called rejected that the
+        // platform had created, and then paid or failed.
+        const known = await gateway.queryPayment(args.mrn, { callback: false });
+        if (known.kind === 'accepted') {
+          return { kind: 'exists_without_pay_url', message: `create refused (${outcome.message}) but the platform knows the order` };
         }
+        if (known.kind === 'transient') throw transient('query after a refused create', known.reason);
+        // Not found. After an attempt whose outcome is unknown, that request may still land: the
+        // refusal stands only once the first attempt is older than any request can be in flight.
+        const sinceFirstAttemptMs = Date.now() - Context.current().info.scheduledTimestampMs;
+        if (attempt() > 1 && sinceFirstAttemptMs < REFUSAL_CONFIRM_MS) {
+          throw transient('create', `refused (${outcome.message}) after an attempt whose outcome is unknown; asking again until an earlier request cannot land any more`);
+        }
+        // Rare and final: kept in the worker's log with what decided it, for whoever asks why.
+        log.warn('pay-in create refused; the platform does not know the order', { mrn: args.mrn, attempt: attempt(), refusal: outcome.message, sinceFirstAttemptMs });
         return { kind: 'refused', message: outcome.message };
+      }
     }
   }
 
@@ -77,7 +89,8 @@ export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
   return { createPaymentAtPlatform, createPayoutAtPlatform, queryPaymentAtPlatform, queryPayoutAtPlatform };
 }
 
-function toAnswer(outcome: Outcome<{ status: 0 | 1 | 2 }>): PlatformAnswer {
+/** A query outcome as the workflows (and the reconciliation) read it. */
+export function toAnswer(outcome: Outcome<{ status: 0 | 1 | 2 }>): PlatformAnswer {
   switch (outcome.kind) {
     case 'accepted':
       return { kind: 'status', status: outcome.value.status };
@@ -92,6 +105,13 @@ function toAnswer(outcome: Outcome<{ status: 0 | 1 | 2 }>): PlatformAnswer {
         : { kind: 'unavailable', reason: outcome.reason };
   }
 }
+
+/**
+ * How long after its first attempt a pay-in create refused while the platform does not know the order
+ * is retried rather than rejected: longer than any request of ours can be in flight (GATEWAY_HTTP_TIMEOUT
+ * is at most 60 s), so an earlier attempt that reached the platform late is found by the query.
+ */
+const REFUSAL_CONFIRM_MS = 2 * 60_000;
 
 function attempt(): number {
   return Context.current().info.attempt;

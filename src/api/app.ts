@@ -7,6 +7,7 @@ import { useStrictJson } from '../http/strict-json';
 import { typeboxValidatorCompiler } from '../http/typebox';
 import { registerApiMetrics } from '../metrics/api-metrics';
 import { traceRequests } from '../tracing';
+import type { OrderBook } from '../book/order-book';
 import type { OrderTimeouts } from '../contracts/order';
 import { frameworkErrors, registerErrorHandler } from './errors';
 import { CallbackIntake } from './orders/callbacks';
@@ -19,10 +20,12 @@ import { requireBearerToken } from './plugins/bearer-auth';
 import { callbackRoutes } from './routes/callbacks';
 import { checkoutRoutes } from './routes/checkout';
 import { codecRoutes } from './routes/codec';
+import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { paymentRoutes } from './routes/payments';
 import { payoutRoutes } from './routes/payouts';
-
+import { reconciliationRoutes } from './routes/reconciliations';
+import type { ReconcileSettings } from './reconciliations/reconciliations';
 
 export interface ApiSettings {
   apiToken: string;
@@ -45,16 +48,20 @@ export interface ApiSettings {
   tracing?: boolean;
   /** The codec server for operators (Temporal UI decoding); off when no codec is given. */
   codec?: { codec: PayloadCodec; operatorToken: string; corsOrigins: string[] };
+  /** RECONCILE_TIMEZONE and RECONCILE_QPS for POST /v1/reconciliations; absent: the defaults. */
+  reconcile?: ReconcileSettings;
 }
 
 export interface ApiDeps {
   settings: ApiSettings;
   client: Client;
+  /** The order book: orders, lists and exports at any age, and idempotency beyond Temporal's retention. */
+  book: OrderBook;
   logger: FastifyBaseLogger;
 }
 
 /** The API as a Fastify app, not yet listening (tests use port 0; main calls listen). */
-export async function buildApp({ settings, client, logger }: ApiDeps): Promise<FastifyInstance> {
+export async function buildApp({ settings, client, book, logger }: ApiDeps): Promise<FastifyInstance> {
   // Request lines are logged by path only (onResponse below): query strings may carry link signatures.
   // Behind a proxy, request.ip (the callback allow-list's input) is the client named by the trusted proxies only.
   const trustProxy = settings.trustProxy.length > 0 ? settings.trustProxy : false;
@@ -86,7 +93,7 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const checkoutLinks = new CheckoutLinks(settings.apiToken, settings.publicUrl);
-  const common = { client, taskQueue: settings.taskQueue, timeouts: settings.timeouts, createWaitMs: settings.createWaitMs };
+  const common = { client, book, taskQueue: settings.taskQueue, timeouts: settings.timeouts, createWaitMs: settings.createWaitMs };
   const payments = new PaymentOrders({ ...common, checkoutLinks });
   const payouts = new PayoutOrders(common);
   const intake = new CallbackIntake({ client, taskQueue: settings.taskQueue, ...settings.gateway, log: logger, metrics });
@@ -99,8 +106,10 @@ export async function buildApp({ settings, client, logger }: ApiDeps): Promise<F
     requireBearerToken(v1, settings.apiToken);
     const rules = { notifyAllowPrivate: settings.notifyAllowPrivate };
     const cursors = new ListCursors(settings.apiToken);
-    await v1.register(paymentRoutes, { orders: payments, client, cursors, rules });
-    await v1.register(payoutRoutes, { orders: payouts, client, cursors, rules });
+    await v1.register(paymentRoutes, { orders: payments, book, cursors, rules });
+    await v1.register(payoutRoutes, { orders: payouts, book, cursors, rules });
+    await v1.register(exportRoutes, { book });
+    await v1.register(reconciliationRoutes, { client, book, taskQueue: settings.taskQueue, reconcile: settings.reconcile });
   });
   return app;
 }

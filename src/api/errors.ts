@@ -136,6 +136,26 @@ export function isNotFound(error: unknown): boolean {
   return (cause as { code?: unknown } | null)?.code === grpcStatus.NOT_FOUND;
 }
 
+// ---- The order book's failures ------------------------------------------------------------------
+
+/** The book (PostgreSQL) cannot be reached or is restarting: the caller should retry (503). */
+export const bookUnavailable = (message = 'the order book cannot be reached; retry later'): ApiError => new ApiError('unavailable', message);
+
+/** Socket errors of the connection to the book. */
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * The book could not be reached or could not serve now (as opposed to a query of ours it refused):
+ * a socket error, the pool giving up on a connection, or PostgreSQL's SQLSTATE class 08 (connection
+ * exception), 57P01-57P03 (shutting down, starting up) or 53300 (too many connections).
+ */
+export function isBookUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (CONNECTION_ERRORS.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300')) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable|after calling end on the pool/.test(message);
+}
+
 // ---- Sending -----------------------------------------------------------------------------------
 
 export function sendJson(reply: FastifyReply, error: ApiError): FastifyReply {

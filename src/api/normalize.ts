@@ -6,7 +6,7 @@ import type { PayoutRequest } from '../contracts/payout';
 import { badRequest } from './errors';
 import { generateMrn } from './orders/mrn';
 import type { OrderFilter } from './orders/list-orders';
-import type { CreatePaymentBody, CreatePayoutBody, PaymentListQuery } from './schemas';
+import type { CreatePaymentBody, CreatePayoutBody, PaymentExportQuery, PaymentListQuery } from './schemas';
 
 /** The largest single order we accept: far above any real order, far below float trouble. */
 const MAX_FEN = 100_000_000_000; // 1 000 000 000 yuan
@@ -112,13 +112,7 @@ export function normalizeListQuery(query: Static<typeof PaymentListQuery>): Orde
   }
   if (query.needsAttention !== undefined) filter.needsAttention = query.needsAttention === 'true';
   if (query.amountMismatch !== undefined) filter.amountMismatch = query.amountMismatch === 'true';
-  for (const field of ['createdFrom', 'createdTo'] as const) {
-    const value = query[field];
-    if (value === undefined) continue;
-    const ms = Date.parse(value);
-    if (Number.isNaN(ms)) throw badRequest(`${field}: not an ISO 8601 date-time`);
-    filter[field] = new Date(ms).toISOString();
-  }
+  Object.assign(filter, createdRange(query));
   if (query.pageSize !== undefined) {
     const pageSize = Number(query.pageSize);
     if (pageSize < 1 || pageSize > 100) throw badRequest('pageSize: must be between 1 and 100');
@@ -126,4 +120,33 @@ export function normalizeListQuery(query: Static<typeof PaymentListQuery>): Orde
   }
   if (query.cursor !== undefined) filter.cursor = query.cursor;
   return filter;
+}
+
+/** Export filters: a range of creation times (from before to, when both are given) and a status. */
+export function normalizeExportQuery(query: Static<typeof PaymentExportQuery>): OrderFilter {
+  const filter: OrderFilter = createdRange(query);
+  // Compared as given (both read above), not as clamped to the years the book holds.
+  if (query.createdFrom !== undefined && query.createdTo !== undefined && Date.parse(query.createdFrom) >= Date.parse(query.createdTo)) {
+    throw badRequest(`createdTo: must be after createdFrom (got createdFrom ${query.createdFrom}, createdTo ${query.createdTo})`);
+  }
+  if (query.status !== undefined) filter.status = query.status;
+  return filter;
+}
+
+/** PostgreSQL has no year 0 (ISO 0000 is 1 BC) and no orders outside these years: a bound beyond them lists the same orders. */
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+function createdRange(query: { createdFrom?: string; createdTo?: string }): Pick<OrderFilter, 'createdFrom' | 'createdTo'> {
+  const range: Pick<OrderFilter, 'createdFrom' | 'createdTo'> = {};
+  for (const field of ['createdFrom', 'createdTo'] as const) {
+    const value = query[field];
+    if (value === undefined) continue;
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw badRequest(`${field}: not an ISO 8601 date-time`);
+    // A date JavaScript can read but the book cannot (years before 0000 or after 9999: "+275760-09-13T…").
+    if (!/^[0-9]{4}-/.test(value)) throw badRequest(`${field}: must be a date-time between the years 0000 and 9999`);
+    range[field] = new Date(Math.min(Math.max(ms, FIRST_INSTANT), LAST_INSTANT)).toISOString();
+  }
+  return range;
 }

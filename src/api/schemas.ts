@@ -114,3 +114,23 @@ const ListItem = Type.Object({
 });
 
 export const OrderPageSchema = Type.Object({ items: Type.Array(ListItem), nextCursor: Nullable(Type.String()) });
+
+/** Filters of GET /v1/exports/payments.csv and payouts.csv. */
+export const exportQuery = (statuses: readonly string[]) =>
+  Type.Object(
+    {
+      createdFrom: Type.Optional(Type.String({ maxLength: 40, description: 'orders created at or after this ISO 8601 date-time, e.g. 2026-11-01T00:00:00+08:00' })),
+      createdTo: Type.Optional(Type.String({ maxLength: 40, description: 'orders created before this ISO 8601 date-time (after createdFrom)' })),
+      status: Type.Optional(literalUnion(statuses)),
+    },
+    { additionalProperties: false },
+  );
+
+export const PaymentExportQuery = exportQuery(PAYMENT_STATUSES);
+export const PayoutExportQuery = exportQuery(PAYOUT_STATUSES);
+
+/** A CSV export's 200: the file itself (streamed), described for /docs. */
+export const CsvFile = (columns: readonly string[]) => ({
+  description: `UTF-8 with a byte-order mark, CRLF line ends, RFC 4180 quoting; a header row, then one line per order, newest first. Columns: ${columns.join(', ')}`,
+  content: { 'text/csv': { schema: Type.String() } },
+});

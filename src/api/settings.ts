@@ -25,5 +25,6 @@ export function apiSettings(
     createWaitMs: config.createWaitMs,
     ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     tracing: config.otlpEndpoint !== undefined,
+    reconcile: { timezone: config.reconcile.timezone, qps: config.reconcile.qps },
   };
 }

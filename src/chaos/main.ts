@@ -3,18 +3,21 @@
  * system as separate processes it owns, drives a steady mixed load through the API, injects one
  * fault after another with recovery in between, then reconciles the API's view of every order
  * with the platform's own records and checks the service's promises: no order lost, none created
- * twice, none in a state the platform contradicts; every merchant event delivered with one stable
- * id; no 5xx but a 503 while Temporal is down. Prints a table, writes artifacts/chaos/report.json,
+ * twice, none in a state the platform contradicts; every finished order in the order book with the
+ * status the API answers, and no row beyond one per order; every merchant event delivered with one
+ * stable id; no 5xx but a 503 while Temporal is down. Prints a table, writes artifacts/chaos/report.json,
  * and exits non-zero on any broken invariant. Loopback only; ends by itself (≈10 min, --quick ≈3).
  */
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Pool } from 'pg';
 import pino from 'pino';
+import { MIGRATIONS_DIR } from '../book/database';
 import { delay } from '../cluster/child';
 import { startSandbox, type RunningSandbox } from '../sandbox';
 import { ApiDriver } from './load';
-import { checkOrders, type OrderCheck } from './reconcile';
+import { checkOrders, type BookSnapshot, type OrderCheck } from './reconcile';
 import { NotificationReceiver } from './receiver';
 import { Relay } from './relay';
 import { appSettings, freshDir, startApps, startClusterBackend, startDevServerBackend, type Apps, type Target, type TemporalBackend } from './topology';
@@ -95,9 +98,13 @@ async function main(): Promise<void> {
     await gatewayRelay.listen();
     cleanups.push(() => gatewayRelay.close());
 
-    say(options.target === 'cluster' ? 'starting PostgreSQL and the Temporal server' : 'starting the Temporal dev server');
+    say(options.target === 'cluster' ? 'starting PostgreSQL (Temporal and the order book) and the Temporal server' : 'starting the Temporal dev server and the embedded order book');
     const backend: TemporalBackend = options.target === 'cluster' ? await startClusterBackend(stateDir) : await startDevServerBackend(stateDir);
     cleanups.push(() => backend.stop());
+    // The reconciliation reads the book directly, as finance would.
+    const bookPool = new Pool({ connectionString: backend.databaseUrl, max: 2 });
+    bookPool.on('error', () => undefined); // an idle connection cut by the PostgreSQL restart: the next query reconnects
+    cleanups.push(() => bookPool.end());
 
     // The balancer the platform's callbacks reach the APIs through (PUBLIC_URL).
     const apiUrls: string[] = [];
@@ -114,6 +121,9 @@ async function main(): Promise<void> {
     const dist = join(outDir, `dist-${options.target}`);
     rmSync(dist, { recursive: true, force: true });
     cpSync(resolve(__dirname, '..'), dist, { recursive: true });
+    // The migrations go with it: a build reads them two levels above its book module (src/book/database.ts).
+    rmSync(join(outDir, 'migrations'), { recursive: true, force: true });
+    cpSync(MIGRATIONS_DIR, join(outDir, 'migrations'), { recursive: true });
     const running: Apps = await startApps(settings, { apis: 2, workers: 2 }, logs, dist);
     apiUrls.push(...running.apiUrls);
     cleanups.push(() => running.stop());
@@ -256,9 +266,10 @@ async function main(): Promise<void> {
     // Never-deciding payouts must have had the time to get their needsAttention.
     const lastPost = Math.max(0, ...[...driver.orders.values()].filter((o) => o.plan === 'keep').map((o) => o.postedAt));
     let checks: OrderCheck[] = [];
+    let book: BookSnapshot | undefined;
     for (;;) {
-      checks = await checkOrders(driver, sandbox.control, receiver, PAYOUT_ATTENTION_AFTER_MS);
-      const open = checks.filter((c) => c.verdict !== 'ok' || c.notified === false || c.eventIds > 1);
+      ({ checks, book } = await checkOrders(driver, sandbox.control, receiver, PAYOUT_ATTENTION_AFTER_MS, bookPool));
+      const open = checks.filter((c) => c.verdict !== 'ok' || c.notified === false || c.eventIds > 1 || c.bookProblem !== undefined);
       const attentionDue = Date.now() >= lastPost + PAYOUT_ATTENTION_AFTER_MS + 10_000;
       if ((open.length === 0 && attentionDue) || Date.now() > drainUntil) break;
       say(`  ${open.length} orders not yet as expected; checking again`);
@@ -277,6 +288,7 @@ async function main(): Promise<void> {
       temporalDown,
       receiver,
       deliveries: await sandbox.control.deliveries(),
+      book,
     });
     // report.json is the latest run; the copy named after target and mode keeps each kind's latest.
     writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2));

@@ -1,8 +1,9 @@
 /**
  * The end of a chaos run: the API's view of every order against the platform's own records (the
- * sandbox's orders and create requests) and the merchant's receiver. Each order gets one verdict;
- * the invariants of the issue are counts of the bad ones.
+ * sandbox's orders and create requests), the merchant's receiver and the order book (its table,
+ * read directly). Each order gets one verdict; the invariants of the issue are counts of the bad ones.
  */
+import type { Pool } from 'pg';
 import type { OrderKind, OrderView, RequestRecord, SandboxControl } from '../sandbox';
 import type { ApiDriver, OrderRecord } from './load';
 import type { NotificationReceiver } from './receiver';
@@ -33,6 +34,19 @@ export interface OrderCheck {
   notified: boolean | undefined;
   /** Distinct event ids for that event (1 is right; more: the id was not stable). */
   eventIds: number;
+  /** Its row's status in the order book (undefined: no row). */
+  bookStatus: string | undefined;
+  /** How the book disagrees with the API's final answer (undefined: it agrees). */
+  bookProblem: string | undefined;
+}
+
+/** The order book's rows as the end of the run finds them. */
+export interface BookSnapshot {
+  /** Status by `${kind} ${mrn}`. */
+  statuses: Map<string, string>;
+  rows: number;
+  /** Rows of orders the run never posted, plus rows beyond one per order (the primary key allows none). */
+  strayRows: number;
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'expired', 'rejected']);
@@ -70,7 +84,46 @@ export function judge(kind: OrderKind, accepted: boolean, platform: OrderView | 
   return { verdict: 'unsettled', why: `API ${s} without needsAttention, platform ${platform?.status ?? 'none'}` };
 }
 
-export async function checkOrders(driver: ApiDriver, sandbox: SandboxControl, receiver: NotificationReceiver, attentionAfterMs: number): Promise<OrderCheck[]> {
+/**
+ * The book against the API, for one order: a finished order (the API answers a final status, which
+ * judge() held against the platform) has its row in the book, with that very status. The book is read
+ * after the API, and a row's version only grows, so the book is never behind what the API answered.
+ * (An order the API still shows open is not judged here: it may finish between the two reads.)
+ */
+export function judgeBook(apiStatus: string | undefined, bookStatus: string | undefined): string | undefined {
+  if (apiStatus === undefined || !FINAL.has(apiStatus)) return undefined;
+  if (bookStatus === undefined) return `API ${apiStatus}, not in the book`;
+  if (bookStatus !== apiStatus) return `API ${apiStatus}, book ${bookStatus}`;
+  return undefined;
+}
+
+/** The book's rows against the run's orders: at most one row per order, and none for an order never posted. */
+export function bookSnapshot(rows: readonly { kind: string; mrn: string; status: string }[], orders: Iterable<{ kind: string; mrn: string }>): BookSnapshot {
+  const known = new Set<string>();
+  for (const order of orders) known.add(`${order.kind} ${order.mrn}`);
+  const statuses = new Map<string, string>();
+  let strayRows = 0;
+  for (const row of rows) {
+    const key = `${row.kind} ${row.mrn}`;
+    if (!known.has(key) || statuses.has(key)) strayRows += 1;
+    else statuses.set(key, row.status);
+  }
+  return { statuses, rows: rows.length, strayRows };
+}
+
+/** Reads the whole book (the run's own database: a few thousand rows at most). */
+export async function readBook(pool: Pool, orders: Iterable<{ kind: string; mrn: string }>): Promise<BookSnapshot> {
+  const result = await pool.query<{ kind: string; mrn: string; status: string }>('SELECT kind, mrn, status FROM orders');
+  return bookSnapshot(result.rows, orders);
+}
+
+export async function checkOrders(
+  driver: ApiDriver,
+  sandbox: SandboxControl,
+  receiver: NotificationReceiver,
+  attentionAfterMs: number,
+  bookPool: Pool,
+): Promise<{ checks: OrderCheck[]; book: BookSnapshot }> {
   const requests: RequestRecord[] = await sandbox.requests();
   const creates = new Map<string, number>();
   for (const r of requests) {
@@ -84,7 +137,13 @@ export async function checkOrders(driver: ApiDriver, sandbox: SandboxControl, re
   for (let i = 0; i < list.length; i += 8) {
     checks.push(...(await Promise.all(list.slice(i, i + 8).map((order) => checkOne(order)))));
   }
-  return checks;
+  // After every API read (see judgeBook).
+  const book = await readBook(bookPool, list);
+  for (const check of checks) {
+    check.bookStatus = book.statuses.get(`${check.kind} ${check.mrn}`);
+    check.bookProblem = judgeBook(check.apiStatus, check.bookStatus);
+  }
+  return { checks, book };
 
   async function checkOne(order: OrderRecord): Promise<OrderCheck> {
     const key = `${order.kind} ${order.mrn}`;
@@ -127,6 +186,8 @@ export async function checkOrders(driver: ApiDriver, sandbox: SandboxControl, re
       why,
       notified,
       eventIds,
+      bookStatus: undefined,
+      bookProblem: undefined,
     };
   }
 }

@@ -1,7 +1,7 @@
 /** The figures of a chaos run: per fault, and the invariants over the whole run. */
 import type { DeliveryView } from '../sandbox';
 import type { ApiAnswer } from './load';
-import type { OrderCheck } from './reconcile';
+import type { BookSnapshot, OrderCheck } from './reconcile';
 import type { NotificationReceiver } from './receiver';
 import type { Target } from './topology';
 
@@ -23,6 +23,8 @@ export interface FaultRow {
   lost: number;
   duplicated: number;
   wrong: number;
+  /** Finished orders whose order-book row is missing or has another status. */
+  book: number;
   /** 5xx answers of the API in this window that break the rule (anything but a 503 while Temporal is down). */
   unexpected5xx: number;
   /** 503s while Temporal was down (the documented answer). */
@@ -40,6 +42,10 @@ export interface Invariants {
   unstableEventIds: number;
   badNotificationSignatures: number;
   unexpected5xx: number;
+  /** Finished orders the order book does not hold with the final status the API answers. */
+  finishedOrdersNotInBookAsAnswered: number;
+  /** Book rows beyond one per posted order (rows ≤ orders). */
+  bookRowsBeyondOrders: number;
 }
 
 export interface ChaosReport {
@@ -58,6 +64,8 @@ export interface ChaosReport {
     notificationDeliveries: number;
     /** What a receiver that de-duplicates on the event id processed. */
     notificationEventsAfterDedup: number;
+    /** Rows in the order book at the end. */
+    bookRows: number;
   };
   invariants: Invariants;
   faults: FaultRow[];
@@ -76,13 +84,14 @@ interface Inputs {
   temporalDown: { from: number; to: number }[];
   receiver: NotificationReceiver;
   deliveries: DeliveryView[];
+  book: BookSnapshot;
 }
 
 export function buildReport(input: Inputs): ChaosReport {
   const { checks, answers } = input;
   const allowed = (answer: ApiAnswer): boolean => answer.status === 503 && input.temporalDown.some((w) => answer.at >= w.from && answer.at <= w.to);
   const fiveXx = answers.filter((a) => a.status >= 500);
-  const broken = (c: OrderCheck): boolean => c.verdict !== 'ok' || c.platformCreates > 1 || c.notified === false || c.eventIds > 1;
+  const broken = (c: OrderCheck): boolean => c.verdict !== 'ok' || c.platformCreates > 1 || c.notified === false || c.eventIds > 1 || c.bookProblem !== undefined;
   const invariants: Invariants = {
     lostOrders: checks.filter((c) => c.verdict === 'lost').length,
     ordersCreatedTwiceAtPlatform: checks.filter((c) => c.platformCreates > 1).length,
@@ -93,6 +102,8 @@ export function buildReport(input: Inputs): ChaosReport {
     unstableEventIds: checks.filter((c) => c.eventIds > 1).length,
     badNotificationSignatures: input.receiver.badSignatures,
     unexpected5xx: fiveXx.filter((a) => !allowed(a)).length,
+    finishedOrdersNotInBookAsAnswered: checks.filter((c) => c.bookProblem !== undefined).length,
+    bookRowsBeyondOrders: input.book.strayRows,
   };
   const rows: FaultRow[] = input.faults.map((f) => {
     const mine = checks.filter((c) => c.phase === f.fault);
@@ -104,6 +115,7 @@ export function buildReport(input: Inputs): ChaosReport {
       lost: mine.filter((c) => c.verdict === 'lost').length,
       duplicated: mine.filter((c) => c.platformCreates > 1).length,
       wrong: mine.filter((c) => c.verdict === 'wrong' || c.verdict === 'unsettled').length,
+      book: mine.filter((c) => c.bookProblem !== undefined).length,
       unexpected5xx: window.filter((a) => !allowed(a)).length,
       allowed503: window.filter(allowed).length,
       recoverySeconds: f.recoverySeconds === null ? null : Math.round(f.recoverySeconds * 10) / 10,
@@ -131,6 +143,7 @@ export function buildReport(input: Inputs): ChaosReport {
       callbackAttempts: input.deliveries.reduce((sum, d) => sum + d.attempts.length, 0),
       notificationDeliveries: events.reduce((sum, e) => sum + e.deliveries, 0),
       notificationEventsAfterDedup: events.length,
+      bookRows: input.book.rows,
     },
     invariants,
     faults: rows,
@@ -140,7 +153,7 @@ export function buildReport(input: Inputs): ChaosReport {
 }
 
 export function printTable(report: ChaosReport): void {
-  const header = ['fault', 'in flight', 'orders', 'lost', 'duplicated', 'wrong', '5xx', '503 (Temporal down)', 'recovery s'];
+  const header = ['fault', 'in flight', 'orders', 'lost', 'duplicated', 'wrong', 'book', '5xx', '503 (Temporal down)', 'recovery s'];
   const lines = report.faults.map((r) => [
     r.fault,
     String(r.inFlight),
@@ -148,6 +161,7 @@ export function printTable(report: ChaosReport): void {
     String(r.lost),
     String(r.duplicated),
     String(r.wrong),
+    String(r.book),
     String(r.unexpected5xx),
     String(r.allowed503),
     r.recoverySeconds === null ? (r.fault === 'baseline' ? '-' : 'never') : r.recoverySeconds.toFixed(1),
@@ -165,6 +179,7 @@ export function printTable(report: ChaosReport): void {
     'invariants (all must be 0):',
     ...Object.entries(report.invariants).map(([name, value]) => `  ${name.padEnd(40)} ${value}`),
     '',
+    `order book: ${report.totals.bookRows} rows for ${report.totals.orders} orders`,
     `callbacks: ${report.totals.callbackDeliveries} deliveries, ${report.totals.callbackAttempts} attempts; notifications: ${report.totals.notificationDeliveries} deliveries, ${report.totals.notificationEventsAfterDedup} events after de-duplication`,
     report.passed
       ? 'PASSED'

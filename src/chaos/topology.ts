@@ -1,24 +1,29 @@
 /**
- * The processes the chaos suite runs and breaks: a Temporal backend (the dev server on a database
- * file, or PostgreSQL + the pinned Temporal server) and N API and M worker processes, every one a
+ * The processes the chaos suite runs and breaks: a backend — Temporal (the dev server on a database
+ * file, or PostgreSQL + the pinned Temporal server) and the order book (an embedded PostgreSQL, or
+ * the `orders` database on that same PostgreSQL) — and N API and M worker processes, every one a
  * child of the suite, so a SIGKILL is real and a restart starts the same thing again.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { migrate, startEmbeddedPostgres } from '../book/database';
 import { Child, delay } from '../cluster/child';
-import { startLocalPostgres, type LocalPostgres } from '../cluster/postgres';
+import { ensureOrdersDatabase, startLocalPostgres, type LocalPostgres } from '../cluster/postgres';
 import { buildTemporalBinaries, HISTORY_SHARDS, setUpNamespace, setUpSchema, startTemporalServer, type TemporalBinaries } from '../cluster/temporal';
 import { ORDER_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { findFreePort, startDevServer, type DevServer } from '../temporal/dev-server';
 
 export type Target = 'single' | 'cluster';
 
-/** The Temporal side: where it listens and the faults it can suffer. */
+/** The Temporal side and the order book: where they listen and the faults they can suffer. */
 export interface TemporalBackend {
   address: string;
   namespace: string;
+  /** The order book every API and worker process shares (DATABASE_URL), migrated. */
+  databaseUrl: string;
   /** SIGKILL of the server, then a start again on the same state. */
   killAndRestart(): Promise<void>;
   /** An orderly restart of PostgreSQL (cluster only). */
@@ -47,25 +52,55 @@ async function untilTemporalAnswers(address: string, timeoutMs: number): Promise
   }
 }
 
-/** The single-process target's Temporal: the dev server, its state in one SQLite file. */
+/**
+ * Applies the migrations once, before the processes start: four of them migrating a fresh book at
+ * the same moment would only wait on one another's lock (and an embedded book shares one session
+ * among its connections, so its advisory lock would not even keep them apart).
+ */
+async function migrateBook(url: string): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The single-process target's backend: the dev server (its state in one SQLite file) and an embedded order book. */
 export async function startDevServerBackend(dir: string): Promise<TemporalBackend> {
   const port = await findFreePort();
   const dbFilename = join(dir, 'temporal.sqlite');
   const start = (): Promise<DevServer> => startDevServer({ port, headless: true, dbFilename, namespace: NAMESPACE, logLevel: 'error', readyTimeoutMs: 120_000 });
-  let server = await start();
+  // As `npm start` keeps it (DATA_DIR/order-book), served to the separate processes over loopback.
+  const book = await startEmbeddedPostgres(join(dir, 'order-book'));
+  let server: DevServer;
+  try {
+    await migrateBook(book.url);
+    server = await start();
+  } catch (error) {
+    await book.stop();
+    throw error;
+  }
   return {
     address: server.address,
     namespace: NAMESPACE,
+    databaseUrl: book.url,
     async killAndRestart() {
       server.process.kill('SIGKILL');
       await server.stop(); // reaps it and ends its watchdog
       server = await start();
     },
-    stop: () => server.stop(),
+    async stop() {
+      await server.stop();
+      await book.stop();
+    },
   };
 }
 
-/** The cluster target's Temporal: PostgreSQL and the pinned server (as `npm run cluster` runs them). */
+/**
+ * The cluster target's backend: PostgreSQL and the pinned server (as `npm run cluster` runs them),
+ * the order book in the `orders` database of that PostgreSQL — so its restart hits the book too.
+ */
 export async function startClusterBackend(dir: string): Promise<TemporalBackend> {
   const binaries: TemporalBinaries = buildTemporalBinaries();
   const logs = join(dir, 'logs');
@@ -83,9 +118,19 @@ export async function startClusterBackend(dir: string): Promise<TemporalBackend>
     throw error;
   }
   let running: Child = server;
+  let databaseUrl: string;
+  try {
+    databaseUrl = await ensureOrdersDatabase(postgres.endpoint, join(dir, 'orders-password'));
+    await migrateBook(databaseUrl);
+  } catch (error) {
+    await running.stop();
+    await postgres.child.stop();
+    throw error;
+  }
   return {
     address,
     namespace: NAMESPACE,
+    databaseUrl,
     async killAndRestart() {
       running.process.kill('SIGKILL');
       await running.stop();
@@ -163,6 +208,7 @@ export function appSettings(
       TEMPORAL_ADDRESS: backend.address,
       TEMPORAL_NAMESPACE: backend.namespace,
       TEMPORAL_TASK_QUEUE: 'orders',
+      DATABASE_URL: backend.databaseUrl,
       API_TOKEN: apiToken,
       OPERATOR_TOKEN: randomBytes(18).toString('base64url'),
       NOTIFY_SECRET: randomBytes(18).toString('base64url'),

@@ -1,8 +1,9 @@
 /**
- * `npm run cluster`: the production topology on one machine, without containers — PostgreSQL, the
- * Temporal server (pinned, built from the Go module proxy) with its schema, namespace and search
- * attributes, the Temporal UI with our codec endpoint, N API processes, M worker processes and (when
- * GATEWAY_URL is unset) the sandbox platform, each a process of its own.
+ * `npm run cluster`: the production topology on one machine, without containers — PostgreSQL
+ * (Temporal's databases and the order book's, `orders`), the Temporal server (pinned, built from the
+ * Go module proxy) with its schema, namespace and search attributes, the Temporal UI with our codec
+ * endpoint, N API processes, M worker processes and (when GATEWAY_URL is unset) the sandbox
+ * platform, each a process of its own.
  *
  *   npm run cluster                               foreground; Ctrl-C stops everything in order
  *   npm run cluster -- up [--api N] [--workers M] detached; returns once every part is healthy
@@ -12,7 +13,9 @@
  * Options: --api N (1), --workers M (2), --temporal-port (7233), --ui-port (TEMPORAL_UI_PORT, 8233),
  * --postgres-port (5433), --sandbox-port (4000). The orchestrator's variables (README) configure the
  * API and the workers; ORDER_RETENTION (30d) is the namespace's retention, TEMPORAL_DB_URL an existing
- * PostgreSQL server instead of the local one. State, logs and the database live in DATA_DIR/cluster.
+ * PostgreSQL server instead of the local one (its user must be allowed to create a role and a
+ * database), DATABASE_URL an order book of your own instead of the `orders` database created on it.
+ * State, logs and the database live in DATA_DIR/cluster.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ import { findFreePort, isPortFree } from '../temporal/dev-server';
 import { ORDER_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { localSecrets } from '../system';
 import { Child, delay, httpOk, logTail, waitFor } from './child';
-import { parseDatabaseUrl, startLocalPostgres, type DatabaseEndpoint } from './postgres';
+import { ensureOrdersDatabase, parseDatabaseUrl, startLocalPostgres, type DatabaseEndpoint } from './postgres';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from '../temporal/connection-options';
 import { buildTemporalBinaries, HISTORY_SHARDS, serverTlsFromEnv, pinnedVersions, setUpNamespace, setUpSchema, startTemporalServer, startUiServer } from './temporal';
 
@@ -74,13 +77,15 @@ interface State {
   error?: string;
   /** The parts' process ids when it became ready: `down` ends them should the supervisor be gone. */
   parts?: number[];
+  /** The order book's DATABASE_URL (with its password: the file is the operator's, 0600), once ready. */
+  databaseUrl?: string;
 }
 
 const clusterDir = (config: Config): string => join(resolve(config.dataDir), 'cluster');
 const stateFile = (config: Config): string => join(clusterDir(config), 'state.json');
 
 function writeState(config: Config, state: State): void {
-  writeFileSync(stateFile(config), JSON.stringify(state, null, 2));
+  writeFileSync(stateFile(config), JSON.stringify(state, null, 2), { mode: 0o600 });
 }
 
 function readState(config: Config): State | undefined {
@@ -238,6 +243,12 @@ async function run(options: Options, config: Config, detached: boolean): Promise
     }
     setUpSchema(binaries, db);
     say('schema set up (temporal, temporal_visibility)');
+    // The order book: DATABASE_URL when the operator gives one, else the `orders` database on this
+    // PostgreSQL (as docker-compose.yml's orders-db). Its tables come with the API's and workers' start.
+    const databaseUrl = config.databaseUrl ?? (await ensureOrdersDatabase(db, join(dir, 'orders-password')));
+    say(config.databaseUrl === undefined ? `order book: database orders on ${db.host}:${db.port}` : 'order book: DATABASE_URL');
+    // The generated one is printed whole (psql needs it; its file is the operator's); theirs without its password.
+    const bookShown = config.databaseUrl === undefined ? databaseUrl : withoutPassword(config.databaseUrl);
 
     const temporalAddress = `127.0.0.1:${options.temporalPort}`;
     const serverTls = serverTlsFromEnv(process.env);
@@ -323,6 +334,7 @@ async function run(options: Options, config: Config, detached: boolean): Promise
       TEMPORAL_NAMESPACE: config.temporal.namespace,
       TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
       TEMPORAL_UI_PORT: String(options.uiPort),
+      DATABASE_URL: databaseUrl,
       PUBLIC_URL: publicUrl,
       API_TOKEN: apiToken,
       OPERATOR_TOKEN: operatorToken,
@@ -387,6 +399,7 @@ async function run(options: Options, config: Config, detached: boolean): Promise
       ...workerHealthUrls.map((url, i) => `  worker ${i + 1}       ${url}`),
       `  Temporal       ${temporalAddress}   (Web UI: ${uiUrl}, namespace ${config.temporal.namespace}, retention ${retentionText})`,
       `  PostgreSQL     ${db.host}:${db.port}`,
+      `  Order book     ${bookShown}`,
       ...(sandboxUrl !== undefined ? [`  Sandbox        ${sandboxUrl}   (cashier: ${sandboxUrl}/ · payout operator: ${sandboxUrl}/operator)`] : gateway !== undefined ? [`  Platform       ${gateway.url}`] : []),
       `  Logs           ${logs}`,
       '',
@@ -397,12 +410,12 @@ async function run(options: Options, config: Config, detached: boolean): Promise
             `       -d '{"amount":"100.00","channelId":2,"returnUrl":"https://shop.example.com/paid"}'`,
             '',
           ]
-        : [`Run the API and workers yourself with TEMPORAL_ADDRESS=${temporalAddress} TEMPORAL_NAMESPACE=${config.temporal.namespace}.`, '']),
+        : [`Run the API and workers yourself with TEMPORAL_ADDRESS=${temporalAddress} TEMPORAL_NAMESPACE=${config.temporal.namespace} DATABASE_URL=${bookShown}.`, '']),
       detached ? 'Stop it with `npm run cluster -- down`.' : 'Ctrl-C stops everything.',
       '',
     ].join('\n');
     const parts = stack.map((step) => step.pid?.()).filter((pid): pid is number => pid !== undefined);
-    writeState(config, { pid: process.pid, status: 'ready', summary, parts });
+    writeState(config, { pid: process.pid, status: 'ready', summary, parts, databaseUrl });
     if (!detached) process.stdout.write(summary + '\n');
     await failed;
   } catch (error) {
@@ -443,6 +456,12 @@ function uiTls(env: NodeJS.ProcessEnv): { caFile: string; certFile?: string; key
   if (caFile === undefined) throw new Error('the Temporal UI needs TEMPORAL_TLS_CA to verify the frontend');
   const [certFile, keyFile, serverName] = [read('TEMPORAL_TLS_CERT'), read('TEMPORAL_TLS_KEY'), read('TEMPORAL_TLS_SERVER_NAME')];
   return { caFile, ...(certFile && keyFile ? { certFile, keyFile } : {}), ...(serverName ? { serverName } : {}) };
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '****';
+  return parsed.toString();
 }
 
 async function freePortFrom(first: number): Promise<number> {

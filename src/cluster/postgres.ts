@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { Child, waitFor } from './child';
 
 /** Where Temporal's persistence lives: host, port and credentials of a PostgreSQL server. */
@@ -120,4 +121,40 @@ export async function startLocalPostgres(dir: string, port: number, logFile: str
     child,
   );
   return { endpoint: { host: '127.0.0.1', port, user: 'temporal', password }, child };
+}
+
+/** The order book's database and role on the cluster's PostgreSQL (docker-compose.yml: the orders-db one-shot). */
+export const ORDERS_DATABASE = 'orders';
+
+/**
+ * Creates the order book's role and database on `server` when missing — the role `orders` owning the
+ * database `orders`, its password generated once and kept in `passwordFile` (0600) — and returns its
+ * postgres:// URL (DATABASE_URL of the API and the workers). Run at every start: the password is set
+ * again, so a lost or replaced file never locks the book out. The tables are the application's: the
+ * API and the workers apply migrations/*.sql at start. `server` must be allowed to create roles and
+ * databases (the local cluster's `temporal` superuser is).
+ */
+export async function ensureOrdersDatabase(server: DatabaseEndpoint, passwordFile: string): Promise<string> {
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('hex'), { mode: 0o600 });
+  chmodSync(passwordFile, 0o600);
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const client = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres', connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const role = client.escapeIdentifier(ORDERS_DATABASE);
+    const hasRole = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ORDERS_DATABASE]);
+    if (hasRole.rowCount === 0) await client.query(`CREATE ROLE ${role} LOGIN`);
+    // Utility statements take no bind parameters: the password goes in as an escaped literal.
+    await client.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+    const hasDatabase = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [ORDERS_DATABASE]);
+    if (hasDatabase.rowCount === 0) await client.query(`CREATE DATABASE ${role} OWNER ${role}`);
+    // Only its owner (and the superuser) connects to the book.
+    await client.query(`REVOKE ALL ON DATABASE ${role} FROM PUBLIC`);
+  } catch (error) {
+    throw new Error(`creating the order book database "${ORDERS_DATABASE}" on ${server.host}:${server.port} as ${server.user} failed: ${(error as Error).message} (or set DATABASE_URL to a database of your own)`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  return `postgres://${ORDERS_DATABASE}:${encodeURIComponent(password)}@${host}:${server.port}/${ORDERS_DATABASE}`;
 }

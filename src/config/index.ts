@@ -72,6 +72,19 @@ export interface Config {
   workerMetricsPort: number;
   /** OTEL_EXPORTER_OTLP_ENDPOINT: traces go there over OTLP/HTTP; undefined: tracing off. */
   otlpEndpoint: string | undefined;
+  /** DATABASE_URL: the order book's PostgreSQL; undefined only in the all-in-one start (embedded PGlite under DATA_DIR). */
+  databaseUrl: string | undefined;
+  reconcile: ReconcileConfig;
+}
+
+/** The daily reconciliation against the platform's query endpoint. */
+export interface ReconcileConfig {
+  /** RECONCILE_CRON: when the schedule runs (five fields: minute hour day-of-month month day-of-week). */
+  cron: string;
+  /** RECONCILE_TIMEZONE: the IANA zone of the cron and of "the previous day". */
+  timezone: string;
+  /** RECONCILE_QPS: at most this many platform queries per second. */
+  qps: number;
 }
 
 export const DEFAULTS = {
@@ -96,6 +109,9 @@ export const DEFAULTS = {
   DATA_DIR: '.data',
   LOG_LEVEL: 'info',
   WORKER_METRICS_PORT: '9464',
+  RECONCILE_CRON: '0 2 * * *',
+  RECONCILE_TIMEZONE: 'Asia/Shanghai',
+  RECONCILE_QPS: '5',
 } as const;
 
 export class ConfigError extends Error {
@@ -289,6 +305,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
   const workerMetricsPort = port('WORKER_METRICS_PORT');
   const otlpEndpoint = url('OTEL_EXPORTER_OTLP_ENDPOINT');
 
+  // Separate API and worker processes must share one order book: an embedded one per process would split it.
+  const databaseUrl = role === 'all-in-one' ? read('DATABASE_URL') : require('DATABASE_URL', `by the ${role} (the order book's PostgreSQL, postgres://user:password@host:5432/database)`);
+  const databaseUrlProblem = databaseUrl === undefined ? undefined : postgresUrlProblem(databaseUrl);
+  if (databaseUrlProblem !== undefined) problems.push(`DATABASE_URL ${databaseUrlProblem}: a PostgreSQL URL such as postgres://user:password@host:5432/database is needed`);
+  const reconcile = readReconcileConfig(withDefault('RECONCILE_CRON'), withDefault('RECONCILE_TIMEZONE'), withDefault('RECONCILE_QPS'), problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host,
@@ -315,5 +337,59 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     metricsToken,
     workerMetricsPort,
     otlpEndpoint,
+    databaseUrl,
+    reconcile,
   };
+}
+
+/** What is wrong with a DATABASE_URL, in words that never repeat its password; undefined: nothing. */
+function postgresUrlProblem(text: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return 'is not a URL';
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') return `has the scheme "${parsed.protocol.slice(0, -1)}"`;
+  if (parsed.hostname === '') return 'names no host';
+  return undefined;
+}
+
+/** Cron fields as Temporal schedules accept them: numbers, ranges, lists, steps and *. */
+const CRON_PART = /^(\*|([0-9]+)(-([0-9]+))?)(\/([0-9]+))?$/;
+/** Each field's allowed numbers: minute, hour, day of month, month, day of week (0 and 7: Sunday). */
+const CRON_RANGES: readonly [number, number][] = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
+
+function cronFieldOk(field: string, [min, max]: [number, number]): boolean {
+  return field.split(',').every((part) => {
+    const match = CRON_PART.exec(part);
+    if (match === null) return false;
+    const [from, to, step] = [match[2], match[4], match[6]].map((n) => (n === undefined ? undefined : Number(n)));
+    if (step !== undefined && step < 1) return false;
+    if (from === undefined) return true; // *
+    return from >= min && from <= max && (to === undefined || (to >= from && to <= max));
+  });
+}
+
+function readReconcileConfig(cron: string, timezone: string, qpsText: string, problems: string[]): ReconcileConfig {
+  const fields = cron.split(/\s+/);
+  if (fields.length !== 5 || !fields.every((field, i) => cronFieldOk(field, CRON_RANGES[i]))) {
+    problems.push(`RECONCILE_CRON="${cron}" is not a five-field cron expression such as "0 2 * * *" (minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-7; each a number, a range a-b, * or a list of them, with an optional /step)`);
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    problems.push(`RECONCILE_TIMEZONE="${timezone}" is not an IANA time zone such as Asia/Shanghai or UTC`);
+  }
+  const qps = Number(qpsText);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(qpsText) || !(qps > 0) || qps > 1000) {
+    problems.push(`RECONCILE_QPS="${qpsText}" is not a number of queries per second between 0 and 1000 (e.g. 5 or 0.5)`);
+  }
+  return { cron, timezone, qps: qps > 0 && qps <= 1000 ? qps : 5 };
 }

@@ -2,6 +2,7 @@
 import type { CallbackKind, CheckedCallback } from '../gateway/callback';
 import type { PageForm } from '../gateway/client';
 import type { MerchantEvent, PlatformAnswer } from './order';
+import type { RecordOrderArgs } from './order-record';
 
 export interface CreatePaymentArgs {
   mrn: string;
@@ -56,6 +57,11 @@ export interface VerifyCallbackArgs {
 /** No secret and no raw field in here: the result is recorded in history. */
 export type CallbackVerification = { ok: true; callback: CheckedCallback } | { ok: false; reason: string };
 
+/** `written: false`: the book already held this version or a later one (a retry, or a late write) — success all the same. */
+export interface RecordOrderResult {
+  written: boolean;
+}
+
 export interface OrderActivities {
   createPaymentAtPlatform(args: CreatePaymentArgs): Promise<PaymentCreateResult>;
   queryPaymentAtPlatform(args: QueryArgs): Promise<PlatformAnswer>;
@@ -63,4 +69,6 @@ export interface OrderActivities {
   queryPayoutAtPlatform(args: QueryArgs): Promise<PlatformAnswer>;
   notifyMerchant(args: NotifyArgs): Promise<DeliveryAttempt>;
   verifyPlatformCallback(args: VerifyCallbackArgs): Promise<CallbackVerification>;
+  /** Writes the order's record to the order book (an idempotent upsert guarded by its version). */
+  recordOrder(args: RecordOrderArgs): Promise<RecordOrderResult>;
 }

@@ -48,6 +48,17 @@ export interface OrderStateBase<Status extends string = string> {
   deliveries: EventDelivery[];
   timeline: TimelineEntry[];
   timeouts: OrderTimeouts;
+  /** How far the order book has caught up with this order (src/workflows/shared/book-keeper.ts). Absent in states of runs from before the book. */
+  book?: BookProgress;
+}
+
+/**
+ * The order book's progress, carried across continue-as-new and into a restarted run: `version`
+ * grows with every change the book must hear of, `written` is the last version it holds.
+ */
+export interface BookProgress {
+  version: number;
+  written: number;
 }
 
 /** One line of an order's story: what was asked, what was answered, when. */

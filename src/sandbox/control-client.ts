@@ -5,6 +5,7 @@ import type {
   AutoSettleInput,
   CallbackRule,
   CallbackRuleInput,
+  ContradictionValue,
   CreateFault,
   CreateFaultInput,
   DeliveryState,
@@ -120,6 +121,14 @@ export class SandboxControl {
   /** Keeps the order (existing or future) pending: auto-settle, the cashier and the operator leave it alone. */
   async keepPending(kind: OrderKind, mrn: string, keepPending = true): Promise<void> {
     await this.call('PUT', `${this.orderPath(kind, mrn)}/keep-pending`, { body: { keepPending } });
+  }
+
+  /**
+   * Makes the platform's query endpoint contradict the order: it answers `answer` (a status 0|1|2 or
+   * "not_found") for this mrn until cleared with null. No settlement, no callback: only the query lies.
+   */
+  async contradict(kind: OrderKind, mrn: string, answer: ContradictionValue | null): Promise<void> {
+    await this.call('PUT', `${this.orderPath(kind, mrn)}/contradiction`, { body: { answer } });
   }
 
   /** Sets how this order's callbacks go (drop, delay, duplicate, wrong signature); unset fields are 0. */

@@ -109,6 +109,16 @@ export const KeepPendingBodySchema = Type.Object({ keepPending: Type.Boolean() }
 export const KeepPendingAnswerSchema = Type.Object({ kind: KindSchema, mrn: Type.String(), keepPending: Type.Boolean() });
 export type KeepPendingAnswer = Static<typeof KeepPendingAnswerSchema>;
 
+/**
+ * What the query endpoint answers for one order instead of the truth (a reconciliation test): a
+ * status 0|1|2, or "not_found"; null clears it. Nothing else changes: no settlement, no callback.
+ */
+export const ContradictionValueSchema = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal('not_found')]);
+export type ContradictionValue = Static<typeof ContradictionValueSchema>;
+export const ContradictionBodySchema = Type.Object({ answer: Type.Union([ContradictionValueSchema, Type.Null()]) }, { additionalProperties: false });
+export const ContradictionAnswerSchema = Type.Object({ kind: KindSchema, mrn: Type.String(), answer: Type.Union([ContradictionValueSchema, Type.Null()]) });
+export type ContradictionAnswer = Static<typeof ContradictionAnswerSchema>;
+
 // ---- callbacks ------------------------------------------------------------------------------
 
 export const CallbackRuleSchema = Type.Object(

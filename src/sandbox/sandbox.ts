@@ -110,8 +110,11 @@ export class Sandbox {
     if (secret === undefined) return refuse('object_not_found', 'no merchant has this appKey');
     const verdict = verify(kind === 'payment' ? 'payment.query' : 'payout.query', fields, secret);
     if (!verdict.ok) return refuse('sign_error', verdict.reason);
-    const order = this.store.get(kind, fields.appKey, fields.mrn);
+    // A test told the query endpoint to contradict the order: it answers that, and does nothing else (no callback).
+    const contradiction = this.scenarios.contradictionFor(kind, fields.mrn);
+    const order = contradiction === 'not_found' ? undefined : this.store.get(kind, fields.appKey, fields.mrn);
     if (order === undefined) return refuse('object_not_found', `no ${kind === 'payment' ? 'pay-in' : 'payout'} has this mrn`);
+    if (contradiction !== undefined && contradiction !== 'not_found') return { ok: true, value: { order, status: contradiction, resent: false } };
     // The platform calls back again only for a successful order, and only when asked.
     const resent = fields.callback && order.status === 'paid';
     if (resent) this.callbacks.send(order, 'query');

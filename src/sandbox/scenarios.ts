@@ -5,6 +5,7 @@ import type {
   CallbackRule,
   PayoutChecks,
   CallbackRuleInput,
+  ContradictionValue,
   CreateFault,
   CreateFaultInput,
   FaultMode,
@@ -30,6 +31,7 @@ export class Scenarios {
   private faults: CreateFault[] = [];
   private autoSettle: Record<OrderKind, AutoSettleRule | null> = { payment: null, payout: null };
   private payoutCheckOrder: PayoutChecks = { balanceBeforeMrn: false };
+  private readonly contradictions = new Map<string, ContradictionValue>();
 
   // ---- callbacks -----------------------------------------------------------------------------
 
@@ -58,6 +60,18 @@ export class Scenarios {
 
   isKeptPending(kind: OrderKind, mrn: string): boolean {
     return this.held.has(keyOf(kind, mrn));
+  }
+
+  // ---- contradictions (what the query endpoint answers) --------------------------------------
+
+  /** Makes the query endpoint answer `answer` for this order (null: the truth again). */
+  setContradiction(kind: OrderKind, mrn: string, answer: ContradictionValue | null): void {
+    if (answer === null) this.contradictions.delete(keyOf(kind, mrn));
+    else this.contradictions.set(keyOf(kind, mrn), answer);
+  }
+
+  contradictionFor(kind: OrderKind, mrn: string): ContradictionValue | undefined {
+    return this.contradictions.get(keyOf(kind, mrn));
   }
 
   // ---- create faults -------------------------------------------------------------------------
@@ -117,6 +131,7 @@ export class Scenarios {
     this.callbackRules.clear();
     this.defaultCallbackRule = { ...NO_RULE };
     this.held.clear();
+    this.contradictions.clear();
     this.faults = [];
     this.autoSettle = { payment: null, payout: null };
     this.payoutCheckOrder = { balanceBeforeMrn: false };

@@ -2,3 +2,4 @@
 export { paymentWorkflow } from './payment';
 export { payoutWorkflow } from './payout';
 export { unmatchedCallbackWorkflow } from './unmatched-callback';
+export { reconciliationWorkflow } from './reconciliation';

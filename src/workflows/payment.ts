@@ -16,7 +16,7 @@ import {
 } from '../contracts/payment';
 import type { LegacyPaymentCallbackSignal, PlatformAnswer } from '../contracts/order';
 import { enqueueEvent } from './shared/notifier';
-import { OrderCore, type CallbackOrigin, type MerchantEventFields } from './shared/order-core';
+import { OrderCore, type CallbackOrigin, type KindRecordFields, type MerchantEventFields } from './shared/order-core';
 import { describeAnswer } from './shared/platform-answer';
 import { createPaymentAtPlatformWithin } from './shared/platform-calls';
 import type { SearchableFlags } from './shared/search';
@@ -274,6 +274,11 @@ class PaymentOrder extends OrderCore<PaymentStatus, PaymentState, PaymentCallbac
 
   protected override searchFlags(): SearchableFlags {
     return { ...super.searchFlags(), late: this.state.late };
+  }
+
+  protected kindRecordFields(): KindRecordFields {
+    const { state } = this;
+    return { paidAmountFen: state.paidAmountFen, channelId: state.channelId, account: null };
   }
 
   protected headline(): string {

@@ -39,7 +39,7 @@ import {
   type CreateAttempt,
 } from './payout-create';
 import { historyIsLong } from './shared/history';
-import { OrderCore, type MerchantEventFields } from './shared/order-core';
+import { OrderCore, type KindRecordFields, type MerchantEventFields } from './shared/order-core';
 import { describeAnswer, failureReason } from './shared/platform-answer';
 import { createPayoutAtPlatform } from './shared/platform-calls';
 import { clock, timestamp } from './shared/time';
@@ -464,6 +464,12 @@ class PayoutOrder extends OrderCore<PayoutStatus, PayoutState, PayoutCallback, P
   protected headline(): string {
     const { state } = this;
     return `**${state.status}** · ${fenToWholeYuan(state.amountFen)} CNY → ${state.bankName} ${state.accountNumberMasked}`;
+  }
+
+  /** The payee as the view shows it: masked. The book never holds the account in clear. */
+  protected kindRecordFields(): KindRecordFields {
+    const { bankName, accountName, accountNumber } = this.view();
+    return { paidAmountFen: null, channelId: null, account: { bankName, accountName, accountNumber } };
   }
 
   protected override detailLines(): (string | undefined)[] {

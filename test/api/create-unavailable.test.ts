@@ -13,6 +13,7 @@ import { apiSettings } from '../../src/api/settings';
 import { loadConfig } from '../../src/config';
 import { testMrn } from '../helpers/orders';
 import { API_ENV } from '../helpers/api';
+import { openTestBook } from '../helpers/book';
 
 const payout = (mrn: string) => ({ mrn, amount: 500, bankName: '中国工商银行', accountName: '张三', accountNumber: '6222021234567890123' });
 const payment = { amount: '100.00', channelId: 2, returnUrl: 'https://shop.example.com/paid' };
@@ -21,7 +22,9 @@ async function appWith(client: Client): Promise<{ app: FastifyInstance; token: s
   const config = loadConfig(API_ENV(), 'api');
   const { apiToken, gateway } = config;
   if (apiToken === undefined || gateway === undefined) throw new Error('loadConfig(api) insists on these');
-  const app = await buildApp({ settings: apiSettings(config, { apiToken, gateway }), client, logger: pino({ level: 'silent' }) });
+  const { book, close } = openTestBook();
+  const app = await buildApp({ settings: apiSettings(config, { apiToken, gateway }), client, book, logger: pino({ level: 'silent' }) });
+  app.addHook('onClose', close);
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, token: apiToken };
 }

@@ -30,6 +30,8 @@ export interface TestCluster {
   sandboxUrl: string;
   uiUrl: string;
   apiToken: string;
+  /** The order book the cluster created and gave its APIs and workers (DATABASE_URL). */
+  databaseUrl: string;
   /** Output of `up` (the summary). */
   summary: string;
   /** Calls our API with the bearer token. */
@@ -81,6 +83,8 @@ export async function startTestCluster(options: { apis?: number; workers?: numbe
   };
   delete env.TEMPORAL_ADDRESS;
   delete env.GATEWAY_URL;
+  // The cluster creates its own order book (the orders database on its PostgreSQL).
+  delete env.DATABASE_URL;
   const args = [
     'up',
     '--api', String(apis),
@@ -105,6 +109,7 @@ export async function startTestCluster(options: { apis?: number; workers?: numbe
     throw new Error(`npm run cluster -- ${args.join(' ')} failed (exit ${started.code}):\n${started.output}`);
   }
   const secrets = JSON.parse(readFileSync(join(dataDir, 'local-secrets.json'), 'utf8')) as { apiToken: string };
+  const { databaseUrl } = JSON.parse(readFileSync(join(dataDir, 'cluster', 'state.json'), 'utf8')) as { databaseUrl: string };
   const apiUrl = (i = 0): string => `http://127.0.0.1:${ports.api + i}`;
   return {
     dataDir,
@@ -114,6 +119,7 @@ export async function startTestCluster(options: { apis?: number; workers?: numbe
     sandboxUrl: `http://127.0.0.1:${ports.sandbox}`,
     uiUrl: `http://127.0.0.1:${ports.ui}`,
     apiToken: secrets.apiToken,
+    databaseUrl,
     summary: started.output,
     async api(method, path, body, i = 0) {
       const headers: Record<string, string> = { authorization: `Bearer ${secrets.apiToken}` };

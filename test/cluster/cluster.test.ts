@@ -1,10 +1,11 @@
 /**
  * `npm run cluster` end to end: PostgreSQL, the pinned Temporal server built from the Go module
- * proxy, the UI, two API processes, two worker processes and the sandbox — then a pay-in and a
- * payout pass through the API, and `down` stops it all.
+ * proxy, the UI, the order book's database, two API processes, two worker processes and the
+ * sandbox — then a pay-in and a payout pass through the API into the book, and `down` stops it all.
  */
 import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
+import { Pool } from 'pg';
 import { SandboxControl } from '../../src/sandbox/control-client';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { eventually } from '../helpers/system';
@@ -14,6 +15,8 @@ jest.setTimeout(120_000);
 
 let cluster: TestCluster;
 let sandbox: SandboxControl;
+/** The pay-in the test below settles through the cluster. */
+let settledPayIn: string | undefined;
 
 beforeAll(async () => {
   cluster = await startTestCluster({ apis: 2, workers: 2, env: { ORDER_RETENTION: '7d' } });
@@ -33,6 +36,18 @@ test('up prints the summary: both APIs, both workers, Temporal with its UI, the 
   expect(cluster.summary).toMatch(/worker 2 +http:\/\/127\.0\.0\.1:\d+\/healthz/);
   expect(cluster.summary).toContain(`Temporal       ${cluster.temporalAddress}   (Web UI: ${cluster.uiUrl}, namespace default, retention 7d)`);
   expect(cluster.summary).toContain(`Sandbox        ${cluster.sandboxUrl}`);
+  expect(cluster.summary).toContain(`Order book     ${cluster.databaseUrl}`);
+});
+
+test('the order book is the orders database, with a role of its own, on the cluster PostgreSQL', () => {
+  const url = new URL(cluster.databaseUrl);
+  expect({ protocol: url.protocol, host: url.host, user: url.username, database: url.pathname }).toEqual({
+    protocol: 'postgres:',
+    host: `127.0.0.1:${cluster.ports.postgres}`,
+    user: 'orders',
+    database: '/orders',
+  });
+  expect(url.password.length).toBeGreaterThanOrEqual(32);
 });
 
 test('the namespace has the configured retention and exactly our search attributes, registered with their types', async () => {
@@ -69,6 +84,7 @@ test('a pay-in started on one API process is settled by a worker process and rea
     return view.body.status === 'succeeded' ? view.body : undefined;
   }, 'the pay-in succeeded', 60_000);
   expect(settled).toMatchObject({ paidAmount: '100.00', amountMismatch: false });
+  settledPayIn = mrn;
 });
 
 test('a payout passes through the cluster: accepted, paid out at the platform, succeeded', async () => {
@@ -91,4 +107,20 @@ test('the list endpoint reads the orders through the cluster visibility store (P
     return answer.status === 200 && answer.body.items?.length > 0 ? answer.body : undefined;
   }, 'the succeeded pay-in is listed', 30_000);
   expect(listed.items[0]).toMatchObject({ status: 'succeeded' });
+});
+
+test('the worker processes wrote the settled pay-in into the orders database (migrated at their start)', async () => {
+  expect(settledPayIn).toBeDefined();
+  const pool = new Pool({ connectionString: cluster.databaseUrl, max: 1 });
+  try {
+    const row = await eventually(async () => {
+      const found = await pool.query<{ status: string; paid_amount_fen: string }>("SELECT status, paid_amount_fen FROM orders WHERE kind = 'payment' AND mrn = $1", [settledPayIn]);
+      return found.rows[0]?.status === 'succeeded' ? found.rows[0] : undefined;
+    }, 'the book has the pay-in succeeded', 30_000);
+    expect(row).toEqual({ status: 'succeeded', paid_amount_fen: '10000' });
+    const migrations = await pool.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY run_on');
+    expect(migrations.rows.map((m) => m.name)).toContain('0001_order-book');
+  } finally {
+    await pool.end();
+  }
 });

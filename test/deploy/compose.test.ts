@@ -5,8 +5,9 @@
  * variable the API and the worker require, health checks and restart policies, no deprecated image.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, posix, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { MIGRATIONS_DIR } from '../../src/book/database';
 import { loadConfig } from '../../src/config';
 import { DYNAMIC_CONFIG_FILE, HISTORY_SHARDS, pinnedVersions } from '../../src/cluster/temporal';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
@@ -30,6 +31,7 @@ interface Service {
 /** What an operator puts in .env next to the compose file: exactly the variables its header names as secrets. */
 const OPERATOR_ENV: Record<string, string> = {
   TEMPORAL_DB_PASSWORD: 'db-password-from-a-vault',
+  ORDERS_DB_PASSWORD: '5f1c0e9a7b3d2c4e6f8a0b1c2d3e4f50',
   API_TOKEN: 'api-token-0123456789abcdef',
   OPERATOR_TOKEN: 'operator-token-0123456789abcdef',
   CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
@@ -65,6 +67,7 @@ describe('docker-compose.yml', () => {
     const images = Object.fromEntries(Object.entries(services).flatMap(([name, s]) => (s.image === undefined ? [] : [[name, s.image]])));
     expect(images).toEqual({
       postgresql: `postgres:${pins.POSTGRESQL_VERSION}`,
+      'orders-db': `postgres:${pins.POSTGRESQL_VERSION}`,
       'temporal-schema': `temporalio/admin-tools:${pins.TEMPORAL_SERVER_VERSION}`,
       temporal: `temporalio/server:${pins.TEMPORAL_SERVER_VERSION}`,
       'temporal-ui': `temporalio/ui:${pins.TEMPORAL_UI_VERSION}`,
@@ -97,6 +100,57 @@ describe('docker-compose.yml', () => {
     expect(new Set(required)).toEqual(new Set(Object.keys(OPERATOR_ENV)));
     const header = composeText.split('\nname:')[0];
     for (const name of required) expect(header).toContain(name);
+  });
+
+  test('gives the API and the workers one order book: the orders database, with a role of its own, on the compose PostgreSQL', () => {
+    const { api, worker } = services;
+    const url = new URL(env(api).DATABASE_URL);
+    expect(env(worker).DATABASE_URL).toBe(env(api).DATABASE_URL);
+    expect({ protocol: url.protocol, host: url.hostname, port: url.port, database: url.pathname, user: url.username, password: url.password }).toEqual({
+      protocol: 'postgres:',
+      host: 'postgresql',
+      port: '5432',
+      database: '/orders',
+      user: 'orders',
+      password: OPERATOR_ENV.ORDERS_DB_PASSWORD,
+    });
+    // Not Temporal's credentials: the book's role reaches nothing of Temporal's.
+    expect(url.password).not.toBe(OPERATOR_ENV.TEMPORAL_DB_PASSWORD);
+    expect(loadConfig(env(api), 'api').databaseUrl).toBe(env(api).DATABASE_URL);
+    for (const service of [api, worker]) expect(service.depends_on?.['orders-db']).toEqual({ condition: 'service_completed_successfully' });
+  });
+
+  test('creates the order book database with a one-shot that runs at every start (not initdb.d, which an existing volume skips)', () => {
+    const setup = services['orders-db'];
+    expect(setup.restart).toBe('no');
+    expect(setup.depends_on?.postgresql).toEqual({ condition: 'service_healthy' });
+    expect(setup.entrypoint).toEqual(['/bin/sh', '/deploy/setup-orders-db.sh']);
+    expect(env(setup)).toEqual({ PGHOST: 'postgresql', PGUSER: 'temporal', PGPASSWORD: OPERATOR_ENV.TEMPORAL_DB_PASSWORD, ORDERS_DB_PASSWORD: OPERATOR_ENV.ORDERS_DB_PASSWORD });
+    const script = readFileSync(join(ROOT, 'deploy', 'postgres', 'setup-orders-db.sh'), 'utf8');
+    expect(script).toMatch(/set -eu/);
+    expect(script).toMatch(/ON_ERROR_STOP=1/);
+    // Idempotent: created only when missing; the password through a psql variable, never spliced into SQL.
+    expect(script).toMatch(/WHERE NOT EXISTS \(SELECT FROM pg_roles WHERE rolname = 'orders'\)\\gexec/);
+    expect(script).toMatch(/WHERE NOT EXISTS \(SELECT FROM pg_database WHERE datname = 'orders'\)\\gexec/);
+    expect(script).toMatch(/PASSWORD :'pw'/);
+    expect(script).not.toMatch(/PASSWORD '\$/);
+    expect(composeText).not.toMatch(/docker-entrypoint-initdb\.d/);
+  });
+
+  test('the image holds the migrations where the built code looks for them (two levels above dist/book/database.js)', () => {
+    expect(MIGRATIONS_DIR).toBe(join(ROOT, 'migrations'));
+    expect(existsSync(join(MIGRATIONS_DIR, '0001_order-book.sql'))).toBe(true);
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const workdir = /^WORKDIR (\S+)$/m.exec(finalStage)?.[1] as string;
+    expect(workdir).toBeDefined();
+    // Where the image puts the build (dist/), and where database.js resolves the migrations from there.
+    const copies = [...finalStage.matchAll(/^COPY (?:--from=\S+ )?(\S+) (\S+)$/gm)].map((m) => ({ from: m[1], to: posix.resolve(workdir, m[2]) }));
+    const dist = copies.find((c) => c.from === '/app/dist');
+    expect(dist).toBeDefined();
+    const srcBook = join(ROOT, 'src', 'book');
+    const inImage = posix.resolve(posix.join(dist?.to as string, relative(join(ROOT, 'src'), srcBook)), relative(srcBook, MIGRATIONS_DIR));
+    expect(copies).toContainEqual({ from: 'migrations', to: inImage });
   });
 
   test('sets up the namespace (retention) and the search attributes with the code that defines them, and nothing else starts if that fails', () => {

@@ -1,6 +1,6 @@
 /**
  * Fuzzing the API with bad requests (issue 12): every route — orders, lists and their filters and
- * cursors, operator actions, the platform's callbacks, the codec server, checkout links — gets
+ * cursors, the CSV exports and their filters, operator actions, the platform's callbacks, the codec server, checkout links — gets
  * requests with exactly one thing wrong (see bad-requests.ts). Whatever the defect:
  *
  *   - no answer is a 5xx (Temporal is up: not even a 503);
@@ -104,6 +104,8 @@ test('at least 10,000 bad requests were sent, to every route, with every kind of
       'GET /v1/payments/:mrn',
       'GET /v1/payouts',
       'GET /v1/payouts/:mrn',
+      'GET /v1/exports/payments.csv',
+      'GET /v1/exports/payouts.csv',
       'POST /callbacks/payments',
       'POST /callbacks/payouts',
       'POST /codec/:token/decode',
@@ -152,6 +154,10 @@ test('at least 10,000 bad requests were sent, to every route, with every kind of
     'reason: too short',
     'reason: blank',
     'createdFrom: a year out of range',
+    'createdTo: a year out of range',
+    'createdTo: not after createdFrom',
+    'status: broken percent-encoding',
+    'createdFrom: given twice',
     'amount: a raw JSON number',
     'channelId: a raw JSON number',
     'a deeply nested value',

@@ -429,6 +429,8 @@ function badAuth(secrets: FuzzSecrets): fc.Arbitrary<BadRequest> {
     { route: 'GET /v1/payouts/:mrn', method: 'GET' as const, url: '/v1/payouts/FZauth1' },
     { route: 'POST /v1/payouts/:mrn/recheck', method: 'POST' as const, url: '/v1/payouts/FZauth1/recheck', body: '{"reason":"asked by support"}' },
     { route: 'POST /v1/payouts/:mrn/resolve', method: 'POST' as const, url: '/v1/payouts/FZauth1/resolve', body: '{"outcome":"failed","reason":"asked by support"}' },
+    { route: 'GET /v1/exports/payments.csv', method: 'GET' as const, url: '/v1/exports/payments.csv?status=succeeded' },
+    { route: 'GET /v1/exports/payouts.csv', method: 'GET' as const, url: '/v1/exports/payouts.csv' },
   );
   return fc.tuple(target, header).map(([{ route, method, url, body }, authorization]) => ({
     route,
@@ -518,6 +520,61 @@ function listRequests(secrets: FuzzSecrets, fixtures: Fixtures): fc.Arbitrary<Ba
         defect: defect.what === 'unknown parameter' ? 'an unknown parameter' : `${defect.param}: ${defect.what}`,
         method: 'GET',
         url: `/v1/${kind}?${encoded.join('&')}`,
+        headers: bearer(secrets),
+        expect: { status: 400, format: 'json', mentions },
+      } satisfies BadRequest;
+    }),
+  );
+}
+
+/** Export filters: one parameter wrong, the others valid or absent; always a JSON 400 before any byte of CSV. */
+function exportRequests(secrets: FuzzSecrets): fc.Arbitrary<BadRequest> {
+  const kinds = fc.constantFrom('payments' as const, 'payouts' as const);
+  const validParams = (kind: 'payments' | 'payouts') =>
+    fc.record(
+      {
+        status: fc.constantFrom(...(kind === 'payments' ? PAYMENT_STATUSES : PAYOUT_STATUSES)),
+        createdFrom: fc.constantFrom('2026-01-01T00:00:00Z', '2025-06-30'),
+        createdTo: fc.constantFrom('2030-01-01T00:00:00.000Z'),
+      },
+      { requiredKeys: [] },
+    );
+  const notADate = anyText(45).filter((text) => text.length > 40 || Number.isNaN(Date.parse(text)));
+  /** `only`: the one other parameter sent (instead of the valid ones); `mentions`: what the message must say, when not the parameter's name. */
+  type ParamDefect = { param: string; what: string; value: string | string[]; raw?: boolean; only?: string; mentions?: RegExp };
+  const paramDefect = (kind: 'payments' | 'payouts'): fc.Arbitrary<ParamDefect> => {
+    const statuses: readonly string[] = kind === 'payments' ? PAYMENT_STATUSES : PAYOUT_STATUSES;
+    return fc.oneof(
+      fc.oneof(anyText(20), fc.constantFrom('PENDING', 'pending ', 'lost', '', ...(kind === 'payouts' ? ['expired'] : []))).filter((text) => !statuses.includes(text)).map((value) => ({ param: 'status', what: 'unknown', value })),
+      fc.tuple(fc.constantFrom('createdFrom', 'createdTo'), fc.oneof(notADate, fc.constantFrom('yesterday', '2026-13-45', '2026-02-30T25:00:00Z', 'now', ''))).filter(([, value]) => value.length > 40 || Number.isNaN(Date.parse(value))).map(([param, value]) => ({ param, what: 'not a date-time', value })),
+      fc.tuple(fc.constantFrom('createdFrom', 'createdTo'), fc.constantFrom('+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00Z', '+010000-01-01T00:00:00Z', '-000001-12-31T00:00:00Z')).map(([param, value]) => ({ param, what: 'a year out of range', value })),
+      // From at or after to: the two dates alone, each valid by itself.
+      fc.tuple(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }), fc.nat({ max: 10 ** 9 })).map(([from, back]) => ({
+        param: 'createdTo',
+        what: 'not after createdFrom',
+        value: new Date(from.getTime() - back).toISOString(),
+        only: `createdFrom=${encodeURIComponent(from.toISOString())}`,
+        mentions: /createdTo: must be after createdFrom/,
+      })),
+      fc.tuple(anyText(12), anyText(12)).filter(([key]) => !['status', 'createdFrom', 'createdTo', ''].includes(key)).map(([param, value]) => ({ param, what: 'unknown parameter', value })),
+      fc.constantFrom('channelId', 'pageSize', 'cursor', 'needsAttention').map((param) => ({ param, what: 'unknown parameter', value: param === 'channelId' ? '2' : param === 'pageSize' ? '10' : param === 'cursor' ? 'AAAA' : 'true' })),
+      fc.constantFrom('status', 'createdFrom').map((param) => ({ param, what: 'given twice', value: param === 'status' ? ['pending', 'pending'] : ['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'] })),
+      fc.constantFrom('%', '%zz', '%E0%A4%A', '%ED%A0%80', '%C0%AF', '%FF').map((value) => ({ param: 'status', what: 'broken percent-encoding', value, raw: true })),
+    );
+  };
+  return kinds.chain((kind) =>
+    fc.tuple(validParams(kind), paramDefect(kind)).map(([params, defect]) => {
+      const encoded: string[] = [];
+      if (defect.only !== undefined) encoded.push(defect.only);
+      else for (const [key, value] of Object.entries(params)) if (key !== defect.param) encoded.push(`${encodeLoose(key)}=${encodeLoose(value)}`);
+      const values = Array.isArray(defect.value) ? defect.value : [defect.value];
+      for (const value of values) encoded.push(`${encodeLoose(defect.param)}=${defect.raw ? value : encodeLoose(value)}`);
+      const mentions = defect.mentions ?? (defect.what === 'unknown parameter' ? /Unexpected property|querystring/ : new RegExp(escapeRegExp(defect.param)));
+      return {
+        route: `GET /v1/exports/${kind}.csv`,
+        defect: defect.what === 'unknown parameter' ? 'an unknown parameter' : `${defect.param}: ${defect.what}`,
+        method: 'GET',
+        url: `/v1/exports/${kind}.csv?${encoded.join('&')}`,
         headers: bearer(secrets),
         expect: { status: 400, format: 'json', mentions },
       } satisfies BadRequest;
@@ -824,9 +881,9 @@ function unknownRoutes(secrets: FuzzSecrets): fc.Arbitrary<BadRequest> {
 }
 
 /**
- * Not wrong, but at the edges: lists with every filter at its extremes (dates at year 0000 and 9999,
- * createdFrom after createdTo, pageSize 1 and 100), and the next page through a real cursor. They
- * reach Temporal and may answer 200: never a 5xx, never slowly.
+ * Not wrong, but at the edges: lists and exports with every filter at its extremes (dates at year
+ * 0000 and 9999, createdFrom after createdTo, pageSize 1 and 100), and the next page through a real
+ * cursor. They read the order book and may answer 200: never a 5xx, never slowly.
  */
 function oddRequests(secrets: FuzzSecrets, fixtures: Fixtures): fc.Arbitrary<FuzzRequest> {
   const instant = fc.oneof(fc.constantFrom('0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '1970-01-01', '2026-11-25T00:00:00+14:00', '2026-11-25T00:00:00.123456789Z'), fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((date) => date.toISOString()));
@@ -850,11 +907,20 @@ function oddRequests(secrets: FuzzSecrets, fixtures: Fixtures): fc.Arbitrary<Fuz
     kind: own === fixtures.paymentCursor ? ('payments' as const) : ('payouts' as const),
     query: `${own.filter}&pageSize=1&cursor=${own.cursor}`,
   }));
-  return fc.oneof(list, nextPage).map(({ kind, query }) => ({
-    route: `GET /v1/${kind}`,
+  // Exports at the edges: a whole era, the last instant, any status; a (streamed) file or a 400, quickly.
+  const exportFile = fc.constantFrom('payments' as const, 'payouts' as const).chain((kind) =>
+    fc
+      .record({ status: fc.constantFrom(...(kind === 'payments' ? PAYMENT_STATUSES : PAYOUT_STATUSES)), createdFrom: instant, createdTo: instant }, { requiredKeys: [] })
+      .map((params) => ({ path: `/v1/exports/${kind}.csv`, route: `GET /v1/exports/${kind}.csv`, query: new URLSearchParams(params as Record<string, string>).toString() })),
+  );
+  return fc.oneof(
+    fc.oneof(list, nextPage).map(({ kind, query }) => ({ path: `/v1/${kind}`, route: `GET /v1/${kind}`, query })),
+    exportFile,
+  ).map(({ path, route, query }) => ({
+    route,
     defect: 'odd',
     method: 'GET' as const,
-    url: `/v1/${kind}?${query}`,
+    url: `${path}?${query}`,
     headers: bearer(secrets),
     odd: true as const,
   }));
@@ -866,6 +932,7 @@ export function badRequests(secrets: FuzzSecrets, fixtures: Fixtures): fc.Arbitr
     { weight: 2, arbitrary: badAuth(secrets) },
     { weight: 8, arbitrary: createRequests(secrets) },
     { weight: 5, arbitrary: listRequests(secrets, fixtures) },
+    { weight: 2, arbitrary: exportRequests(secrets) },
     { weight: 4, arbitrary: orderRequests(secrets, fixtures) },
     { weight: 4, arbitrary: callbackRequests(secrets, fixtures) },
     { weight: 2, arbitrary: codecRequests(secrets) },

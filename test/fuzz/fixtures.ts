@@ -1,13 +1,16 @@
 /**
  * Orders that exist while the fuzz runs, so bad requests also aim at real ones: pending payment
  * and payout workflows with the search attributes the API sets, on a task queue of their own with
- * no worker. Nothing about them can be answered without a worker, so a bad request that reached
- * Temporal about one of them would wait — and show as slow. Their histories must not grow.
+ * no worker, and their rows in the order book (what the lists and exports read). Nothing about them
+ * can be answered by the workflows without a worker, so a bad request that reached Temporal about one
+ * of them would wait — and show as slow. Their histories must not grow.
  */
 import type { Client } from '@temporalio/client';
 import { paymentWorkflowId } from '../../src/contracts/payment';
 import { payoutWorkflowId } from '../../src/contracts/payout';
 import { orderSearchAttributes } from '../../src/contracts/search-attributes';
+import { paymentRecord, payoutRecord } from '../api/book-orders';
+import { openTestBook } from '../helpers/book';
 import { eventually } from '../helpers/system';
 import { uniqueName } from '../helpers/temporal';
 import type { Fixtures } from './bad-requests';
@@ -26,6 +29,9 @@ export async function startFixtures(fuzz: FuzzApi, client: Client): Promise<Runn
   const payouts = [`FZfixW1${stamp}`, `FZfixW2${stamp}`];
   const since = new Date(Date.now() - 2_000).toISOString();
   const workflowIds: string[] = [];
+  const book = openTestBook();
+  for (const mrn of payments) await book.book.record(paymentRecord({ mrn, status: 'pending', amountFen: 100, channelId: 15 }));
+  for (const mrn of payouts) await book.book.record(payoutRecord({ mrn, status: 'pending', amountFen: 50_000 }));
   for (const mrn of payments) {
     const workflowId = paymentWorkflowId(mrn);
     workflowIds.push(workflowId);
@@ -71,6 +77,7 @@ export async function startFixtures(fuzz: FuzzApi, client: Client): Promise<Runn
     },
     async terminate() {
       for (const workflowId of workflowIds) await client.workflow.getHandle(workflowId).terminate('fuzz over').catch(() => undefined);
+      await book.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import { buildApp } from '../../src/api/app';
 import { apiSettings } from '../../src/api/settings';
 import { AesGcmPayloadCodec } from '../../src/codec';
 import { loadConfig } from '../../src/config';
+import { openTestBook, testDatabaseUrl } from './book';
 import { devServerAddress, devServerClient, devServerNamespace, uniqueName } from './temporal';
 
 /** What the API-only start needs, with fresh secrets; tests add the variables they are about. */
@@ -19,6 +20,7 @@ export const API_ENV = (): Record<string, string> => ({
   TEMPORAL_ADDRESS: devServerAddress(),
   TEMPORAL_NAMESPACE: devServerNamespace(),
   TEMPORAL_TASK_QUEUE: uniqueName('api'),
+  DATABASE_URL: testDatabaseUrl(),
   CREATE_WAIT: '1s',
   HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
@@ -42,9 +44,11 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const { apiToken, gateway, operatorToken, codecKeys } = config;
   if (apiToken === undefined || gateway === undefined || operatorToken === undefined || codecKeys === undefined) throw new Error('loadConfig(api) insists on these');
   const client = await devServerClient();
+  const { book, close: closeBook } = openTestBook();
   const app = await buildApp({
     settings: apiSettings(config, { apiToken, gateway, operatorToken, codec: new AesGcmPayloadCodec(codecKeys) }),
     client,
+    book,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   await app.listen({ host: config.host, port: 0 });
@@ -57,6 +61,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await client.connection.close();
+      await closeBook();
     },
   };
 }

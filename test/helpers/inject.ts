@@ -3,6 +3,7 @@ import { ApplicationFailure, type PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, type ApiSettings } from '../../src/api/app';
+import { openTestBook } from './book';
 
 /**
  * The API built in-process with a stand-in Temporal client, for `app.inject` tests of what the API
@@ -48,6 +49,7 @@ function stubClient(temporal: StubTemporal): Client {
 
 export async function injectApp(temporal: StubTemporal = {}, settings: Partial<Omit<ApiSettings, 'codec'>> & { codec?: PayloadCodec } = {}): Promise<FastifyInstance> {
   const { codec, ...rest } = settings;
+  const { book, close } = openTestBook();
   const app = await buildApp({
     settings: {
       apiToken: INJECT_TOKEN,
@@ -74,8 +76,10 @@ export async function injectApp(temporal: StubTemporal = {}, settings: Partial<O
       ...rest,
     },
     client: stubClient(temporal),
+    book,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
+  app.addHook('onClose', close);
   await app.ready();
   return app;
 }

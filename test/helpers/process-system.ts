@@ -5,6 +5,7 @@
  * (jest.cluster.config.js: the same suites against the native production-shaped cluster). The
  * sandbox platform stays in the test process, so the tests drive and inspect it as before.
  */
+import { testDatabaseUrl } from './book';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -75,6 +76,7 @@ export async function startProcessTestSystem(e2eEnv: Record<string, string>, env
     TEMPORAL_ADDRESS: devServerAddress(),
     TEMPORAL_NAMESPACE: devServerNamespace(),
     TEMPORAL_TASK_QUEUE: uniqueName('e2e'),
+    DATABASE_URL: testDatabaseUrl(),
     API_TOKEN: randomBytes(18).toString('base64url'),
     OPERATOR_TOKEN: randomBytes(18).toString('base64url'),
     NOTIFY_SECRET: randomBytes(18).toString('base64url'),
@@ -132,6 +134,7 @@ export async function startProcessTestSystem(e2eEnv: Record<string, string>, env
       notifySecret: processEnv.NOTIFY_SECRET,
       temporalAddress: processEnv.TEMPORAL_ADDRESS,
       temporalUiUrl: undefined,
+      bookLocation: processEnv.DATABASE_URL ?? '',
       gateway: { url: sandbox.url, appKey: sandbox.appKey, secret: sandbox.secret, timeoutMs: config.gatewayTimeoutMs },
       sandbox,
       client,

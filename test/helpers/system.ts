@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { request } from 'undici';
 import { loadConfig } from '../../src/config';
+import { testDatabaseUrl } from './book';
 import type { StartSandboxOptions } from '../../src/sandbox';
 import { startSystem, type RunningSystem } from '../../src/system';
 import { findFreePort } from '../../src/temporal/dev-server';
@@ -53,6 +54,7 @@ export async function startTestSystem(env: Record<string, string> = {}, sandbox:
       API_TOKEN: randomBytes(18).toString('base64url'),
       NOTIFY_SECRET: randomBytes(18).toString('base64url'),
       DATA_DIR: dataDir,
+      DATABASE_URL: testDatabaseUrl(),
       LOG_LEVEL: 'silent',
       ...E2E_ENV,
       ...env,

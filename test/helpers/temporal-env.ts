@@ -8,4 +8,6 @@ export const TEST_ENV = {
   devUiUrl: 'TEST_TEMPORAL_DEV_UI_URL',
   /** Folder for the run's workflow bundles (shared by all jest workers, removed at teardown). */
   bundleCacheDir: 'TEST_TEMPORAL_BUNDLE_DIR',
+  /** postgres:// URL of the run's order book (an embedded PostgreSQL shared by every file). */
+  databaseUrl: 'TEST_DATABASE_URL',
 } as const;

@@ -1,7 +1,8 @@
 /**
  * The API and the worker as separate OS processes (their built entries, dist/api-main.js and
  * dist/worker.js), as a deployment runs them, on the run's dev server with a task queue of their
- * own and the sandbox platform in this process.
+ * own, the run's order book (TEST_DATABASE_URL, shared as a deployment's processes share theirs) and
+ * the sandbox platform in this process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 import { findFreePort } from '../../src/temporal/dev-server';
+import { testDatabaseUrl } from '../helpers/book';
 import { E2E_ENV } from '../helpers/system';
 import { devServerAddress, devServerNamespace, uniqueName } from '../helpers/temporal';
 
@@ -80,6 +82,7 @@ export async function startAppEnvironment(extraEnv: Record<string, string> = {})
     TEMPORAL_ADDRESS: devServerAddress(),
     TEMPORAL_NAMESPACE: devServerNamespace(),
     TEMPORAL_TASK_QUEUE: uniqueName('processes'),
+    DATABASE_URL: testDatabaseUrl(),
     API_TOKEN: apiToken,
     OPERATOR_TOKEN: randomBytes(18).toString('base64url'),
     CODEC_KEYS: `t1:${randomBytes(32).toString('base64')}`,

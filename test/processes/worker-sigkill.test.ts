@@ -1,9 +1,10 @@
 /**
  * Two worker processes; one is killed with SIGKILL (no shutdown at all) while orders are in flight —
  * their workflows cached in it, waiting for the platform. Every order still completes, exactly once:
- * one order per mrn at the platform, the payouts' money taken once.
+ * one order per mrn at the platform, the payouts' money taken once, one row per order in the book.
  */
 import { randomUUID } from 'node:crypto';
+import { openTestBook } from '../helpers/book';
 import { eventually } from '../helpers/system';
 import { startAppEnvironment, type AppEnvironment } from './app-processes';
 
@@ -66,4 +67,20 @@ test('a worker killed with SIGKILL mid-flight: the other worker completes every 
   // Pay-ins credited once (6 × 10.00), payouts debited once (6 × 100).
   expect((await app.sandbox.control.balanceFen()) - balanceBefore).toBe(6 * 1_000 - 6 * 10_000);
   expect(survivor.process.exitCode).toBeNull();
+
+  // The order book the processes share holds each order once, succeeded, with its paid amount.
+  const { pool, close } = openTestBook();
+  try {
+    const rows = await eventually(async () => {
+      const found = await pool.query<{ kind: string; mrn: string; status: string; paid_amount_fen: string | null }>(
+        'SELECT kind, mrn, status, paid_amount_fen FROM orders WHERE mrn = ANY($1) ORDER BY kind, mrn',
+        [[...payments, ...payouts]],
+      );
+      return found.rows.length === 12 && found.rows.every((row) => row.status === 'succeeded') ? found.rows : undefined;
+    }, 'every order succeeded in the book', 30_000);
+    expect(rows.filter((row) => row.kind === 'payment').map((row) => row.paid_amount_fen)).toEqual(Array(6).fill('1000'));
+    expect(rows.filter((row) => row.kind === 'payout').map((row) => row.mrn).sort()).toEqual([...payouts].sort());
+  } finally {
+    await close();
+  }
 });

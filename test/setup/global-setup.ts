@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pool } from 'pg';
+import { migrate, startEmbeddedPostgres } from '../../src/book/database';
 import { temporalCliPath, temporalTestServerPath } from '../../src/temporal/binaries';
 import { findFreePort, isListening, startDevServer } from '../../src/temporal/dev-server';
 import { TEST_ENV } from '../helpers/temporal-env';
@@ -24,14 +26,21 @@ export default async function globalSetup(): Promise<void> {
 
   const stateDir = mkdtempSync(join(tmpdir(), 'payment-orchestrator-test-'));
   const withUi = process.env.TEST_TEMPORAL_UI === '1';
-  const devServer = await startDevServer({
+  const [database, devServer] = await Promise.all([
+    startEmbeddedPostgres(join(stateDir, 'order-book')),
+    startDevServer({
     executable: process.env.TEMPORAL_CLI_PATH,
     port: await findFreePort(),
     headless: !withUi,
     uiPort: withUi ? await findFreePort() : undefined,
     dbFilename: join(stateDir, 'temporal.sqlite'),
-  });
-  saveState({ devServer, stateDir });
+    }),
+  ]);
+  saveState({ devServer, stateDir, database });
+  // Migrated once here, so test files starting together do not all wait on the migration lock.
+  const pool = new Pool({ connectionString: database.url, max: 1 });
+  await migrate(pool).finally(() => pool.end());
+  process.env[TEST_ENV.databaseUrl] = database.url;
 
   process.env[TEST_ENV.devAddress] = devServer.address;
   process.env[TEST_ENV.devNamespace] = devServer.namespace;
@@ -39,7 +48,7 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV.bundleCacheDir] = join(stateDir, 'bundles');
 
   const ui = devServer.uiUrl === undefined ? '' : `, UI ${devServer.uiUrl}`;
-  process.stderr.write(`\ntemporal: dev server ${devServer.address}${ui} ready in ${Date.now() - started} ms\n`);
+  process.stderr.write(`\ntemporal: dev server ${devServer.address}${ui} and order book ${database.url} ready in ${Date.now() - started} ms\n`);
 }
 
 /** The time-skipping server is started per test file by the SDK; fail the run once, clearly, if it cannot start. */

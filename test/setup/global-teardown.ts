@@ -5,7 +5,7 @@ import { takeState } from './state';
 export default async function globalTeardown(): Promise<void> {
   const state = takeState();
   if (state === undefined) return;
-  await state.devServer.stop();
+  await Promise.all([state.devServer.stop(), state.database.stop()]);
   if (process.env.TEST_TEMPORAL_KEEP_STATE === '1') {
     process.stderr.write(`temporal: test state kept in ${state.stateDir}\n`);
   } else {

@@ -1,9 +1,12 @@
+import type { EmbeddedPostgres } from '../../src/book/database';
 import type { DevServer } from '../../src/temporal/dev-server';
 
 /** What the global setup hands to the global teardown (both run in jest's main process). */
 export interface TemporalTestState {
   devServer: DevServer;
   stateDir: string;
+  /** The run's order book: one embedded PostgreSQL every test file shares. */
+  database: EmbeddedPostgres;
 }
 
 const KEY = Symbol.for('payment-orchestrator.temporal-test-state');

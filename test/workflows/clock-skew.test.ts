@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { paymentCallback, paymentWorkflowId } from '../../src/contracts/payment';
 import type { paymentWorkflow } from '../../src/workflows/payment';
 import { mrnOf, paymentCallbackSignal } from '../helpers/callbacks';
-import { FakePlatform } from '../helpers/fake-platform';
+import { FakePlatform, terminateOpenRun } from '../helpers/fake-platform';
 import { paymentInput } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
 
@@ -37,7 +37,7 @@ test('a create slower than a workflow-task heartbeat and than the callback wait:
     const handle = await env.client.workflow.start<typeof paymentWorkflow>('paymentWorkflow', { taskQueue, workflowId: paymentWorkflowId(input.request.mrn), args: [input] });
     await new Promise((resolve) => setTimeout(resolve, 15_000));
     const recorded = await handle.fetchHistory();
-    await handle.terminate('test over');
+    await terminateOpenRun(handle);
     return recorded;
   });
   const kinds = (history.events ?? []).map((event) => Object.keys(event).find((key) => key.endsWith('EventAttributes')));

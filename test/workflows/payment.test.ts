@@ -19,7 +19,7 @@ import {
 } from '../../src/contracts/payment';
 import type { paymentWorkflow } from '../../src/workflows/payment';
 import { mrnOf, paymentCallbackSignal, signedFields, TEST_GATEWAY } from '../helpers/callbacks';
-import { FakePlatform } from '../helpers/fake-platform';
+import { FakePlatform, terminateOpenRun } from '../helpers/fake-platform';
 import { HOUR, MINUTE, paymentInput } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
 
@@ -122,7 +122,7 @@ test('a verified callback whose originAmount is not the order amount is never ap
       expect(view.attentionReasons).toEqual([expect.stringContaining('originAmount 50.00')]);
       expect(view.timeline).toContainEqual(expect.objectContaining({ event: 'callback ignored' }));
     } finally {
-      await handle.terminate('test over');
+      await terminateOpenRun(handle);
     }
   });
   expect(platform.notifications).toEqual([]);
@@ -225,7 +225,7 @@ test('transient create errors are retried with backoff until the platform answer
     const reply = await handle.executeUpdate(awaitPaymentCreation, { args: [{ requestHash: `hash-${handle.workflowId.slice('payment-'.length)}` }] });
     expect(reply.view.status).toBe('pending');
     expect(reply.view.payUrl).toBe('https://gw.example.com/api/Pay?id=3');
-    await handle.terminate('test over');
+    await terminateOpenRun(handle);
   });
   expect(platform.count('createPaymentAtPlatform')).toBe(3);
 });
@@ -281,7 +281,7 @@ test('the first Update-with-Start learns the payUrl; a retry with the same reque
     await expect(
       env.client.workflow.executeUpdateWithStart(awaitPaymentCreation, { args: [{ requestHash: 'another request' }], startWorkflowOperation: startOp() }),
     ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await env.client.workflow.getHandle(paymentWorkflowId(input.request.mrn)).terminate('test over');
+    await terminateOpenRun(env.client.workflow.getHandle(paymentWorkflowId(input.request.mrn)));
   });
   expect(platform.count('createPaymentAtPlatform')).toBe(1);
 });
@@ -365,7 +365,7 @@ describe('callback signals are verified by the worker before they apply', () => 
       }
       const view = await viewWhen(handle, (v) => v.status !== 'creating' && v.needsAttention, 'created, then flagged');
       expect(view).toMatchObject({ status: 'pending', payUrl: 'https://gw.example.com/api/Pay?id=4', needsAttention: true });
-      await handle.terminate('test over');
+      await terminateOpenRun(handle);
     });
   });
 

@@ -22,7 +22,7 @@ import {
   type ResolveRequest,
 } from '../../src/contracts/payout';
 import type { PlatformAnswer } from '../../src/contracts/order';
-import { FakePlatform } from '../helpers/fake-platform';
+import { FakePlatform, terminateOpenRun } from '../helpers/fake-platform';
 import { HOUR, MINUTE, payoutInput } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
 
@@ -47,7 +47,7 @@ async function withWorker<T>(activities: OrderActivities, scenario: (taskQueue: 
   try {
     return await worker.runUntil(scenario(taskQueue));
   } finally {
-    for (const handle of started.splice(0)) await handle.terminate('test over').catch(() => undefined);
+    for (const handle of started.splice(0)) await terminateOpenRun(handle).catch(() => undefined);
   }
 }
 

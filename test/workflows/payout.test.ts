@@ -38,7 +38,7 @@ import {
 } from '../../src/contracts/payout';
 import type { payoutWorkflow } from '../../src/workflows/payout';
 import { mrnOf, payoutCallbackSignal, signedFields, TEST_GATEWAY } from '../helpers/callbacks';
-import { FakePlatform } from '../helpers/fake-platform';
+import { FakePlatform, terminateOpenRun } from '../helpers/fake-platform';
 import { HOUR, MINUTE, payoutInput, TEST_TIMEOUTS } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
 
@@ -68,7 +68,7 @@ async function withWorker<T>(activities: OrderActivities, scenario: (taskQueue: 
     return await worker.runUntil(scenario(taskQueue));
   } finally {
     for (const handle of started.splice(0)) {
-      await handle.terminate('test over').catch(() => undefined);
+      await terminateOpenRun(handle).catch(() => undefined);
     }
   }
 }
@@ -364,7 +364,7 @@ describe('never paid twice: one mrn, retried as-is', () => {
       expect(await update(input.requestHash)).toMatchObject({ firstRequest: true, view: { status: 'pending', accountNumber: '****0123' } });
       expect(await update(input.requestHash)).toMatchObject({ firstRequest: false, view: { status: 'pending' } });
       await expect(update('another request')).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-      await env.client.workflow.getHandle(payoutWorkflowId(input.request.mrn)).terminate('test over');
+      await terminateOpenRun(env.client.workflow.getHandle(payoutWorkflowId(input.request.mrn)));
     });
     expect(platform.count('createPayoutAtPlatform')).toBe(1);
   });

@@ -16,6 +16,7 @@ import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { OrderActivities } from '../../src/contracts/activities';
+import { reconciliationDifferenceSignal } from '../../src/contracts/order-record';
 import {
   awaitPaymentCreation,
   paymentCallback,
@@ -52,6 +53,7 @@ const BRANCHES = [
   'payment-amount-mismatch',
   'payment-page-mode',
   'payment-forged-signal',
+  'payment-order-book',
   'payout-happy',
   'payout-ambiguous-create',
   'payout-foreign-duplicate',
@@ -60,6 +62,7 @@ const BRANCHES = [
   'payout-continue-as-new',
   'payout-continue-as-new-resumed',
   'payout-forged-signal',
+  'payout-order-book',
 ] as const;
 type Branch = (typeof BRANCHES)[number];
 
@@ -225,6 +228,19 @@ if (RECORDING) describe('recording (RECORD_HISTORIES=1)', () => {
     });
   });
 
+  test('payment-order-book: every change reaches the order book; a reconciliation difference raises attention', async () => {
+    const platform = new FakePlatform();
+    platform.notify = (_args, attempt) => Promise.resolve(attempt === 1 ? { ok: false, error: 'HTTP 503' } : { ok: true, httpStatus: 200 });
+    await recordPayment('payment-order-book', platform, async (handle) => {
+      await paymentView(handle, (view) => view.status === 'pending', 'created');
+      await handle.signal(reconciliationDifferenceSignal, { date: '2026-12-01', difference: 'ours pending, the platform says 1 (paid)' });
+      await paymentView(handle, (view) => view.needsAttention, 'flagged');
+      await handle.signal(paymentCallback, payIn(handle, 10_000));
+      expect(await handle.result()).toMatchObject({ status: 'succeeded', needsAttention: true });
+      expect(platform.records.at(-1)).toMatchObject({ status: 'succeeded', needsAttention: true });
+    });
+  });
+
   test('payout-happy: the callback comes in time', async () => {
     await recordPayout('payout-happy', new FakePlatform(), async (handle) => {
       await env.sleep(2 * MINUTE);
@@ -302,6 +318,17 @@ if (RECORDING) describe('recording (RECORD_HISTORIES=1)', () => {
     expect(continued).toBeTruthy();
     writeFixture('payout-continue-as-new', firstRun);
     writeFixture('payout-continue-as-new-resumed', await env.client.workflow.getHandle(handle.workflowId, continued!.newExecutionRunId!).fetchHistory());
+  });
+
+  test('payout-order-book: a book write that fails is retried; the run closes once the final record is written', async () => {
+    const platform = new FakePlatform();
+    platform.book = (_args, attempt) => (attempt === 1 ? Promise.reject(new Error('connection refused')) : Promise.resolve());
+    await recordPayout('payout-order-book', platform, async (handle) => {
+      await env.sleep(2 * MINUTE);
+      await handle.signal(payoutCallback, payOut(handle));
+      expect((await handle.result()).status).toBe('succeeded');
+      expect(platform.records.at(-1)).toMatchObject({ status: 'succeeded' });
+    });
   });
 
   test('payout-forged-signal: refused signals raise ForgedSignal attention, a signed one applies', async () => {

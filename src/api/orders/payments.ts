@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
+import type { OrderBook } from '../../book/order-book';
 import type { PageForm } from '../../gateway/client';
 import { channelLabel } from '../../gateway/channels';
 import { fenToDecimal } from '../../gateway/amount';
 import {
-  paymentStatus,
   paymentWorkflowDefinitions,
   paymentWorkflowId,
   type PaymentCreationReply,
@@ -16,12 +16,13 @@ import type { OrderTimeouts } from '../../contracts/order';
 import { pageFormQuery } from '../../contracts/payment';
 import { notFound } from '../errors';
 import type { CheckoutLinks } from './checkout-links';
-import { queryOrder } from './query-order';
+import { queryOrder, readOrder } from './query-order';
 import { requestHash } from './request-hash';
 import { startOrder } from './start-order';
 
 export interface PaymentOrdersDeps {
   client: Client;
+  book: OrderBook;
   taskQueue: string;
   timeouts: OrderTimeouts;
   createWaitMs: number;
@@ -54,6 +55,7 @@ export class PaymentOrders {
     const amount = fenToDecimal(request.amountFen);
     const result = await startOrder<PaymentWorkflowInput, PaymentCreationReply, PaymentView>({
       client: deps.client,
+      book: deps.book,
       mrn: request.mrn,
       workflow: paymentWorkflowDefinitions,
       taskQueue: deps.taskQueue,
@@ -76,7 +78,7 @@ export class PaymentOrders {
     switch (result.kind) {
       case 'creating':
         return { httpStatus: 202, body: { mrn: request.mrn, status: 'creating' } };
-      case 'closed':
+      case 'existing':
         return { httpStatus: 200, body: this.withCheckout(result.view, null) };
       case 'answered': {
         const { view, firstRequest, pageForm } = result.reply;
@@ -90,11 +92,11 @@ export class PaymentOrders {
   }
 
   async get(mrn: string): Promise<PaymentAnswer> {
-    const view = await queryOrder(this.deps.client, paymentWorkflowId(mrn), paymentStatus, `no pay-in with mrn ${mrn}`);
+    const view = await readOrder(this.deps, paymentWorkflowDefinitions, mrn, `no pay-in with mrn ${mrn}`);
     return this.withCheckout(view, null);
   }
 
-  /** The signed form of a page-mode order, for the checkout page. */
+  /** The signed form of a page-mode order, for the checkout page: asked of its run (the book does not keep signed forms). */
   async pageForm(mrn: string): Promise<PageForm> {
     const form = await queryOrder(this.deps.client, paymentWorkflowId(mrn), pageFormQuery, `no pay-in with mrn ${mrn}`);
     if (form === null) throw notFound(`pay-in ${mrn} has no page-mode form`);

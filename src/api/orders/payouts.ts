@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
+import type { OrderBook } from '../../book/order-book';
 import { fenToWholeYuan } from '../../gateway/amount';
 import {
-  payoutStatus,
   payoutWorkflowDefinitions,
   payoutWorkflowId,
   recheckPayout,
@@ -16,12 +16,13 @@ import { orderSearchAttributes } from '../../contracts/search-attributes';
 import { maskAccountNumber } from '../../contracts/masking';
 import type { OrderTimeouts } from '../../contracts/order';
 import { conflict, isNotFound, isUnavailable, temporalUnavailable, workflowRefusal } from '../errors';
-import { queryOrder } from './query-order';
+import { readOrder } from './query-order';
 import { requestHash } from './request-hash';
 import { startOrder } from './start-order';
 
 export interface PayoutOrdersDeps {
   client: Client;
+  book: OrderBook;
   taskQueue: string;
   timeouts: OrderTimeouts;
   createWaitMs: number;
@@ -51,6 +52,7 @@ export class PayoutOrders {
     const account = maskAccountNumber(request.accountNumber);
     const result = await startOrder<PayoutWorkflowInput, PayoutCreationReply, PayoutView>({
       client: deps.client,
+      book: deps.book,
       mrn: request.mrn,
       workflow: payoutWorkflowDefinitions,
       taskQueue: deps.taskQueue,
@@ -71,7 +73,7 @@ export class PayoutOrders {
     switch (result.kind) {
       case 'creating':
         return { httpStatus: 202, body: { mrn: request.mrn, status: 'creating' } };
-      case 'closed':
+      case 'existing':
         return { httpStatus: 200, body: result.view };
       case 'answered': {
         const { view, firstRequest } = result.reply;
@@ -86,7 +88,7 @@ export class PayoutOrders {
   }
 
   get(mrn: string): Promise<PayoutView> {
-    return queryOrder(this.deps.client, payoutWorkflowId(mrn), payoutStatus, `no payout with mrn ${mrn}`);
+    return readOrder(this.deps, payoutWorkflowDefinitions, mrn, `no payout with mrn ${mrn}`);
   }
 
   recheck(mrn: string, reason: string): Promise<PayoutView> {

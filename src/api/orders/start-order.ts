@@ -7,11 +7,14 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { type SearchAttributePair, type Workflow } from '@temporalio/common';
+import type { BookOrder, OrderBook } from '../../book/order-book';
 import type { OrderWorkflowDefinitions } from '../../contracts/order';
-import { conflict, isDeadlineExceeded, isNotFound, isUnavailable, orderUnavailable, workflowRefusal } from '../errors';
+import { conflict, isBookUnavailable, isDeadlineExceeded, isNotFound, isUnavailable, orderUnavailable, workflowRefusal } from '../errors';
 
 export interface StartOrderOptions<Input, Reply, View> {
   client: Client;
+  /** Asked first: an mrn it knows is answered from it, whether or not Temporal still has the run. */
+  book: OrderBook;
   /** The order's mrn: a 503 tells the caller to retry with it. */
   mrn: string;
   /** The kind's workflow: its type, ID, creation update and queries. */
@@ -31,8 +34,8 @@ export type StartOrderResult<Reply, View> =
   | { kind: 'answered'; reply: Reply }
   /** The platform has not answered within waitMs; the workflow goes on retrying. */
   | { kind: 'creating' }
-  /** The mrn names an order whose run has already closed: its final view. */
-  | { kind: 'closed'; view: View };
+  /** The same request again, for an order the book has recorded or whose run has closed: its view (a retry's 200). */
+  | { kind: 'existing'; view: View };
 
 /**
  * Starts an order and learns the platform's answer in one round trip (Update-with-Start).
@@ -40,6 +43,8 @@ export type StartOrderResult<Reply, View> =
  * validator refuses a different request → 409), never a second workflow or a second create.
  */
 export async function startOrder<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
+  const recorded = await recordedOrder(options);
+  if (recorded !== undefined) return recorded;
   try {
     return await startOrAttach(options);
   } catch (error) {
@@ -47,6 +52,26 @@ export async function startOrder<Input, Reply, View>(options: StartOrderOptions<
     if (isUnavailable(error)) throw orderUnavailable(options.mrn);
     throw error;
   }
+}
+
+/**
+ * Idempotency that outlives Temporal's retention: an mrn the order book knows is answered from the
+ * book — the same request again (its fingerprint, as the workflow keeps it) is a retry and gets the
+ * order's view, another request is a 409 — and Temporal is never asked, so a run deleted after its
+ * retention can never be started a second time. Unknown to the book: the Update-with-Start decides.
+ */
+async function recordedOrder<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View> | undefined> {
+  let recorded: BookOrder | undefined;
+  try {
+    recorded = await options.book.find(options.workflow.kind, options.mrn);
+  } catch (error) {
+    // Without the book an old mrn cannot be told from a new one: starting could pay twice, so the caller retries.
+    if (isBookUnavailable(error)) throw orderUnavailable(options.mrn, 'the order book cannot be reached');
+    throw error;
+  }
+  if (recorded === undefined) return undefined;
+  if (recorded.requestHash !== options.requestHash) throw conflict(`mrn ${options.mrn} already names a different ${options.workflow.kind === 'payment' ? 'pay-in' : 'payout'} request`);
+  return { kind: 'existing', view: recorded.view as View };
 }
 
 async function startOrAttach<Input, Reply, View>(options: StartOrderOptions<Input, Reply, View>): Promise<StartOrderResult<Reply, View>> {
@@ -82,7 +107,7 @@ async function existingClosedOrder<Input, Reply, View>(options: StartOrderOption
   const handle = options.client.workflow.getHandle(options.workflow.workflowId(options.mrn));
   const hash = await handle.query(options.workflow.requestHash);
   if (hash !== options.requestHash) throw conflict(`mrn already names a different request`);
-  return { kind: 'closed', view: await handle.query(options.workflow.status) };
+  return { kind: 'existing', view: await handle.query(options.workflow.status) };
 }
 
 /** Our wait ran out. If the workflow exists it is still creating; if not, the start never landed. */

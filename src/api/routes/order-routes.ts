@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { OrderBook } from '../../book/order-book';
 import type { TypeBoxProvider } from '../../http/typebox';
 import { normalizeListQuery, type RequestRules } from '../normalize';
 import type { ListCursors } from '../orders/list-cursor';
@@ -22,12 +22,13 @@ export interface OrderRoutes<Body extends TSchema, Request> {
 }
 
 export interface OrderRouteDeps {
-  client: Client;
+  /** Lists are read from the order book. */
+  book: OrderBook;
   cursors: ListCursors;
   rules: RequestRules;
 }
 
-export function registerOrderRoutes<Body extends TSchema, Request>(parent: FastifyInstance, spec: OrderRoutes<Body, Request>, { client, cursors, rules }: OrderRouteDeps): void {
+export function registerOrderRoutes<Body extends TSchema, Request>(parent: FastifyInstance, spec: OrderRoutes<Body, Request>, { book, cursors, rules }: OrderRouteDeps): void {
   const app = parent.withTypeProvider<TypeBoxProvider>();
   const path = `/v1/${spec.tag}`;
   app.post(
@@ -42,7 +43,7 @@ export function registerOrderRoutes<Body extends TSchema, Request>(parent: Fasti
   app.get(
     path,
     { schema: { summary: spec.summaries.list, tags: [spec.tag], querystring: spec.listQuery, response: { 200: OrderPageSchema, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody } } },
-    (request) => listOrders(client, cursors, spec.kind, normalizeListQuery(request.query as Parameters<typeof normalizeListQuery>[0])),
+    (request) => listOrders(book, cursors, spec.kind, normalizeListQuery(request.query as Parameters<typeof normalizeListQuery>[0])),
   );
   app.get(
     `${path}/:mrn`,

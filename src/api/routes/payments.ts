@@ -12,7 +12,7 @@ export const paymentRoutes: FastifyPluginAsync<OrderRouteDeps & { orders: Paymen
       tag: 'payments',
       summaries: {
         create: 'Create a pay-in (idempotent on mrn)',
-        list: 'List payments (newest first), filtered on the search attributes operators use',
+        list: 'List pay-ins from the order book (newest first, any age), filtered; page with nextCursor',
         read: 'Read a pay-in: status, amounts, notification and timeline',
       },
       body: CreatePaymentBody,

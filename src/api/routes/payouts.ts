@@ -15,7 +15,7 @@ export const payoutRoutes: FastifyPluginAsync<OrderRouteDeps & { orders: PayoutO
       tag: 'payouts',
       summaries: {
         create: 'Create a payout (idempotent on mrn)',
-        list: 'List payouts (newest first), filtered on the search attributes operators use',
+        list: 'List payouts from the order book (newest first, any age), filtered; page with nextCursor',
         read: 'Read a payout (account data masked)',
       },
       body: CreatePayoutBody,

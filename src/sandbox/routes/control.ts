@@ -6,6 +6,8 @@ import {
   AutoSettleBodySchema,
   CallbackRuleBodySchema,
   CallbackRuleSchema,
+  ContradictionAnswerSchema,
+  ContradictionBodySchema,
   CreateFaultBodySchema,
   DeliveriesAnswerSchema,
   ErrorAnswerSchema,
@@ -118,6 +120,16 @@ export function controlRoutes(app: FastifyInstance, { sandbox }: { sandbox: Sand
       (request) => {
         sandbox.scenarios.setKeepPending(kind, request.params.mrn, request.body.keepPending);
         return { kind, mrn: request.params.mrn, keepPending: request.body.keepPending };
+      },
+    );
+
+    api.put(
+      `${path}/contradiction`,
+      { schema: { params: OrderParamsSchema, body: ContradictionBodySchema, response: { 200: ContradictionAnswerSchema, ...ERRORS } } },
+      (request) => {
+        // Like keep-pending, set by mrn: the order need not exist yet. A status answer needs the order; "not_found" does not.
+        sandbox.scenarios.setContradiction(kind, request.params.mrn, request.body.answer);
+        return { kind, mrn: request.params.mrn, answer: request.body.answer };
       },
     );
 

@@ -57,6 +57,11 @@ export class CallbackQueue {
     return run;
   }
 
+  /** No callback waits or is being verified (no verification local activity is out). */
+  idle(): boolean {
+    return this.inFlight === 0;
+  }
+
   /** Resolves once every callback received so far is applied or refused. */
   drained(): Promise<void> {
     return this.inFlight === 0 ? Promise.resolve() : condition(() => this.inFlight === 0);

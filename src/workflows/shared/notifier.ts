@@ -19,9 +19,12 @@ export interface NotifierState {
   timeline: TimelineEntry[];
 }
 
-/** Starts the delivery loop for the life of the run; without a notifyUrl there is nothing to send and no loop. */
-export function startMerchantNotifier(state: NotifierState, retryForMs: number): void {
-  if (state.notifyUrl !== null) void deliverMerchantEvents(state, retryForMs);
+/**
+ * Starts the delivery loop for the life of the run; without a notifyUrl there is nothing to send and
+ * no loop. `changed` is called after every attempt (the deliveries' state changed).
+ */
+export function startMerchantNotifier(state: NotifierState, retryForMs: number, changed: () => void): void {
+  if (state.notifyUrl !== null) void deliverMerchantEvents(state, retryForMs, changed);
 }
 
 /** Queues a merchant event; `deliverMerchantEvents` sends it. Nothing is queued without a notifyUrl. */
@@ -40,17 +43,17 @@ export function outboxEmpty(state: NotifierState): boolean {
  * to 1 h) for `retryForMs` from its first attempt; the event keeps its id on every retry so the
  * merchant can de-duplicate. Runs for the life of the workflow run.
  */
-async function deliverMerchantEvents(state: NotifierState, retryForMs: number): Promise<never> {
+async function deliverMerchantEvents(state: NotifierState, retryForMs: number, changed: () => void): Promise<never> {
   for (;;) {
     await condition(() => state.outbox.length > 0);
     const event = state.outbox[0];
     const delivery = state.deliveries.find((d) => d.eventId === event.id) as EventDelivery;
-    await deliverOne(state, event, delivery, retryForMs);
+    await deliverOne(state, event, delivery, retryForMs, changed);
     state.outbox.shift();
   }
 }
 
-async function deliverOne(state: NotifierState, event: MerchantEvent, delivery: EventDelivery, retryForMs: number): Promise<void> {
+async function deliverOne(state: NotifierState, event: MerchantEvent, delivery: EventDelivery, retryForMs: number, changed: () => void): Promise<void> {
   const url = state.notifyUrl as string;
   for (;;) {
     const attempt = delivery.attempts + 1;
@@ -67,6 +70,7 @@ async function deliverOne(state: NotifierState, event: MerchantEvent, delivery: 
     const now = new Date();
     delivery.attempts = attempt;
     delivery.lastAttemptAt = now.toISOString();
+    changed(); // whatever the outcome below: delivered, given up, or to be retried
     if (error === undefined) {
       delivery.status = 'delivered';
       delivery.deliveredAt = now.toISOString();

@@ -1,12 +1,15 @@
 /**
  * What a pay-in and a payout do the same way: status moves and settlement, attention, search
- * attributes and the UI's current details, callback signals (verified before they apply), the
- * platform query, the wait for the callback before polling, the start and the end of a run. Each
- * kind extends it with its business process (payment.ts, payout.ts) and says only what differs.
+ * attributes and the UI's current details, the order book, callback signals (verified before they
+ * apply), reconciliation findings, the platform query, the wait for the callback before polling,
+ * the start and the end of a run. Each kind extends it with its business process (payment.ts,
+ * payout.ts) and says only what differs.
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { CallbackSignal, MerchantEvent, OrderKind, OrderStateBase, OrderWorkflowDefinitions, PlatformAnswer } from '../../contracts/order';
+import { reconciliationDifferenceSignal, reconciliationReason, type OrderRecord, type ReconciliationDifference } from '../../contracts/order-record';
 import { assertTransition } from '../../contracts/status';
+import { BookKeeper } from './book-keeper';
 import { CallbackQueue, forgedSignalReason, isLegacyCallback, verifyCallbackSignal } from './callback-signal';
 import { historyIsLong } from './history';
 import { enqueueEvent, newEventId, outboxEmpty, startMerchantNotifier } from './notifier';
@@ -26,10 +29,15 @@ export type MerchantEventFields = Record<string, string | number | boolean | nul
 /** Who sent the callback, so far as the order can tell; `legacy`: replaying a history from before re-verification. */
 export type CallbackOrigin = 'verified' | 'legacy';
 
-export abstract class OrderCore<Status extends string, State extends OrderStateBase<Status>, Callback, View, Reply> {
+/** What a kind adds to the order book's record (the rest is common to both kinds). */
+export type KindRecordFields = Pick<OrderRecord, 'paidAmountFen' | 'channelId' | 'account'>;
+
+export abstract class OrderCore<Status extends string, State extends OrderStateBase<Status>, Callback, View extends OrderRecord['view'], Reply> {
   protected readonly callbacks = new CallbackQueue();
 
   protected readonly kind: OrderKind;
+
+  private readonly book: BookKeeper;
 
   constructor(
     protected readonly state: State,
@@ -37,22 +45,29 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
     private readonly viewOf: (state: State) => View,
   ) {
     this.kind = definitions.kind;
+    this.book = new BookKeeper(state, { snapshot: (version) => this.bookRecord(version), quiet: () => this.callbacks.idle() });
   }
 
-  /** What every run starts with: its handlers, then the merchant notifier. */
+  /** What every run starts with: its handlers, the order book, then the merchant notifier. */
   start(): void {
     const { state, definitions } = this;
     setHandler(definitions.status, () => this.view());
     setHandler(definitions.requestHash, () => state.requestHash);
     setHandler(definitions.callback, (signal) => this.onCallbackSignal(signal));
+    setHandler(reconciliationDifferenceSignal, (finding) => this.onReconciliationDifference(finding));
     answerCreationRequests(definitions.creation, state, this.kind === 'payment' ? 'pay-in' : 'payout', (firstRequest) => this.creationReply(firstRequest));
     this.registerKindHandlers();
-    startMerchantNotifier(state, state.timeouts.notifyRetryForMs);
+    this.book.start();
+    // Every delivery attempt changes the order's notification state, which the book keeps too.
+    startMerchantNotifier(state, state.timeouts.notifyRetryForMs, () => this.book.changed());
   }
 
-  /** Once decided: waits until the merchant is told and every handler has finished; returns the final state. */
+  /**
+   * Once decided: waits until the merchant is told, every handler has finished and the order book
+   * holds the final state (a closed run always has its final record); returns the final state.
+   */
   async finish(): Promise<State> {
-    await condition(() => outboxEmpty(this.state) && allHandlersFinished());
+    await condition(() => outboxEmpty(this.state) && allHandlersFinished() && this.book.upToDate());
     this.refreshDetails('finished');
     return this.state;
   }
@@ -125,6 +140,17 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
   /** A verified callback of this kind, applied idempotently. */
   protected abstract applyCallback(callback: Callback, origin: CallbackOrigin): void;
 
+  /**
+   * The reconciliation found that the platform says otherwise about this order: an operator must
+   * look. Status and money stay as they are: the platform's word reaches them only through a
+   * callback or a query this order makes itself.
+   */
+  private onReconciliationDifference({ date, difference }: ReconciliationDifference): void {
+    const text = String(difference);
+    record(this.state.timeline, new Date(), `reconciliation of ${String(date)}: the platform differs`, text);
+    this.raiseAttention(reconciliationReason(text));
+  }
+
   /** A callback signal that failed verification: recorded, flagged, nothing else changes. */
   private refuseSignal(reason: string): void {
     record(this.state.timeline, new Date(), 'callback signal refused', reason);
@@ -159,6 +185,7 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
     state.finishedAt = new Date().toISOString();
     state.poll.nextPollAt = null;
     enqueueEvent(state, this.merchantEvent(`${this.kind}.${to}`, state.finishedAt));
+    this.book.changed();
     this.refreshDetails();
   }
 
@@ -172,11 +199,39 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
   /** What the kind's events say besides id, type, mrn, status and time. */
   protected abstract merchantEventFields(): MerchantEventFields;
 
-  /** Keeps the UI's list filters truthful: at every change of status or flag. */
+  /** Keeps the UI's list filters and the order book truthful: at every change of status or flag. */
   protected publish(): void {
     publishSearchAttributes(this.searchFlags());
+    this.book.changed();
     this.refreshDetails();
   }
+
+  /** The order's record in the order book, as of now. Masked data only: the view is what GET shows. */
+  private bookRecord(version: number): OrderRecord {
+    const { state } = this;
+    return {
+      kind: this.kind,
+      mrn: state.mrn,
+      version,
+      status: state.status,
+      amountFen: state.amountFen,
+      requestHash: state.requestHash,
+      needsAttention: state.needsAttention,
+      attentionReasons: state.attentionReasons,
+      amountMismatch: state.amountMismatch,
+      createdAt: state.createdAt,
+      finishedAt: state.finishedAt,
+      lastPlatformAnswer: state.lastPlatformAnswer,
+      notification: { url: state.notifyUrl, deliveries: state.deliveries },
+      timeline: state.timeline,
+      // The timeline travels once (above), not twice: it is most of a record's size, and every write is kept in history.
+      view: withoutTimeline(this.view()) as unknown as OrderRecord['view'],
+      ...this.kindRecordFields(),
+    };
+  }
+
+  /** The kind's part of its order book record. */
+  protected abstract kindRecordFields(): KindRecordFields;
 
   protected searchFlags(): SearchableFlags {
     const { state } = this;
@@ -204,4 +259,9 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
   protected detailLines(): (string | undefined)[] {
     return [];
   }
+}
+
+function withoutTimeline<View>(view: View): Omit<View, 'timeline'> {
+  const { timeline: _timeline, ...rest } = view as View & { timeline?: unknown };
+  return rest;
 }
