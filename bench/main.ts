@@ -1,32 +1,46 @@
 /**
- * `npm run bench`: the pay-in happy path through our orchestrator (scenario A) against a naive
- * Temporal implementation of the same order (scenario B), on one headless dev server and one
- * sandbox platform that pays at once and calls back at once. Prints a table, writes the raw
- * figures to artifacts/bench/, stops everything it started.
+ * `npm run bench`: the pay-in happy path (`--kind=payout`: the payout's) through our orchestrator
+ * (scenario A) against a naive Temporal implementation of the same order (scenario B) and the
+ * engine's ceiling (scenario C: the smallest start–signal–complete workflow), on one headless dev
+ * server and one sandbox platform that settles at once and calls back at once. Prints a table,
+ * writes the raw figures to artifacts/bench/, stops everything it started.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import pino from 'pino';
 import { encryptingDataConverter, parseCodecKeys } from '../src/codec';
 import { loadConfig } from '../src/config';
+import { WORKFLOW_METRICS_MODULE } from '../src/metrics/worker-metrics';
 import { startSystem } from '../src/system';
 import { temporalCliPath } from '../src/temporal/binaries';
 import { temporalConnectionOptions } from '../src/temporal/connection-options';
 import { findFreePort, startDevServer } from '../src/temporal/dev-server';
-import { startNaive, naiveRunner } from './naive';
+import { ceilingRunner, startCeiling } from './ceiling';
+import { naivePayoutRunner, naiveRunner, startNaive } from './naive';
 import { orchestratorClient } from './orchestrator';
-import { readOptions, UsageError, type BenchOptions, type ScenarioName } from './options';
+import { readOptions, UsageError, type BenchOptions, type OrderKindOption, type ScenarioName } from './options';
 import { runOrders, type OrderRunner, type OrderSample } from './run';
 import { distribution, fixed, mean, table, type Distribution } from './stats';
 import { breakdown, traceOrders, type Breakdown, type OrderTrace } from './trace';
 
-/** The repository root: this file runs as dist-bench/bench/main.js. */
-const ROOT = resolve(__dirname, '..', '..');
+/**
+ * The repository root: the nearest folder above this file with a package.json (it runs as
+ * dist-bench/bench/main.js, or from an --outDir elsewhere, e.g. bench/smoke.sh's), else the
+ * working directory.
+ */
+const ROOT = repositoryRoot(__dirname) ?? process.cwd();
+
+function repositoryRoot(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 interface ScenarioFigures {
   name: ScenarioName;
@@ -43,7 +57,7 @@ interface ScenarioFigures {
   payUrlMs: Distribution;
   completedMs: Distribution;
   breakdown: Breakdown;
-  /** Naive only: mean queries per order until the payUrl was there. */
+  /** Naive only: mean queries per order until the payUrl (a payout: the acceptance) was there. */
   queriesPerOrder?: number;
   samples: OrderSample[];
   traces: OrderTrace[];
@@ -97,8 +111,13 @@ async function main(): Promise<number> {
     }
     const temporalConnection = temporalConnectionOptions(process.env, devServer.address);
 
-    say('bundling workflow code (ours and the naive one)');
-    const [orchestratorBundle, naiveBundle] = await Promise.all([bundle(require.resolve('../src/workflows')), bundle(require.resolve('./naive-workflow'))]);
+    say('bundling workflow code (ours, the naive one and the ceiling)');
+    const [orchestratorBundle, naiveBundle, ceilingBundle] = await Promise.all([
+      // With the workflow metrics interceptors, as the production worker bundles it (src/worker.ts).
+      bundle(require.resolve('../src/workflows'), [WORKFLOW_METRICS_MODULE]),
+      bundle(require.resolve('./naive-workflow')),
+      bundle(require.resolve('./ceiling-workflow')),
+    ]);
 
     const codecKeys = `bench-1:${randomBytes(32).toString('base64')}`;
     const config = loadConfig(
@@ -121,7 +140,7 @@ async function main(): Promise<number> {
     stack.push(() => system.stop());
     const sandbox = system.sandbox;
     if (sandbox === undefined) throw new Error('startSystem started no sandbox');
-    await sandbox.control.setAutoSettle({ kind: 'payment', outcome: 'paid', afterMs: 0 });
+    for (const kind of options.kinds) await sandbox.control.setAutoSettle({ kind, outcome: 'paid', afterMs: 0 });
 
     // The bench's eyes: its own connection, used only to await results and read histories.
     const observerConnection = await Connection.connect(temporalConnection);
@@ -145,6 +164,12 @@ async function main(): Promise<number> {
       client: naiveClient,
     });
     stack.push(() => naive.stop());
+    // The ceiling: its own task queue and worker; the naive application's connection starts and signals it.
+    const ceilingQueue = `bench-ceiling-${tag}`;
+    if (options.scenarios.includes('ceiling')) {
+      const ceiling = await startCeiling({ temporalAddress: devServer.address, namespace: devServer.namespace, taskQueue: ceilingQueue, bundle: ceilingBundle });
+      stack.push(() => ceiling.stop());
+    }
 
     const machine = machineFacts(executable);
     if (options.temporalAddress !== undefined) {
@@ -153,57 +178,75 @@ async function main(): Promise<number> {
     }
     const ours = orchestratorClient({ apiUrl: system.apiUrl, apiToken: system.apiToken, observer: observeOurs, concurrency: options.concurrency });
     stack.push(() => ours.close());
-    const runners: Record<ScenarioName, (phase: string) => OrderRunner> = {
-      orchestrator: (phase) => ours.runner(`B${tag}a${phase}-`),
-      naive: (phase) => naiveRunner(naiveClient, observeNaive, naiveQueue, options.pollMs, `B${tag}n${phase}-`),
-    };
-    if (options.warmup > 0) {
+    /** Measures one order kind: warm-up, alternating rounds, histories, the table and the JSON. Answers the failed orders. */
+    const measureKind = async (kind: OrderKindOption): Promise<number> => {
+      const payout = kind === 'payout';
+      // Pay-in mrns as before; payouts' get an "o" so a two-kind run never reuses an mrn at the platform.
+      const id = `B${tag}${payout ? 'o' : ''}`;
+      const runners: Record<ScenarioName, (phase: string) => OrderRunner> = {
+        orchestrator: (phase) => (payout ? ours.payoutRunner(`${id}a${phase}-`) : ours.runner(`${id}a${phase}-`)),
+        naive: (phase) =>
+          payout
+            ? naivePayoutRunner(naiveClient, observeNaive, naiveQueue, options.pollMs, `${id}n${phase}-`)
+            : naiveRunner(naiveClient, observeNaive, naiveQueue, options.pollMs, `${id}n${phase}-`),
+        ceiling: (phase) => ceilingRunner(naiveClient, observeNaive, ceilingQueue, `${id}c${phase}-`),
+      };
+      const receiverErrorsBefore = naive.receiverErrors();
+      const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
+      if (options.warmup > 0) {
+        for (const name of options.scenarios) {
+          say(`${kind} ${name}: warm-up, ${options.warmup} orders`);
+          const warm = await runOrders(options.warmup, options.concurrency, options.orderTimeoutMs, runners[name]('w'));
+          const bad = warm.samples.filter((s) => s.error !== undefined);
+          if (bad.length > 0) say(`${kind} ${name}: ${bad.length} warm-up orders failed, e.g. ${bad[0].error ?? ''}`);
+        }
+      }
+      const measured = new Map(options.scenarios.map((name) => [name, { samples: [] as OrderSample[], wallMs: 0, nodeCpuMs: 0, serverCpuMs: 0 }]));
+      for (let round = 0; round < options.rounds; round++) {
+        const count = Math.floor(options.orders / options.rounds) + (round < options.orders % options.rounds ? 1 : 0);
+        if (count === 0) continue;
+        const order = round % 2 === 0 ? options.scenarios : [...options.scenarios].reverse();
+        for (const name of order) {
+          const cpuBefore = process.cpuUsage();
+          const serverBefore = processCpuMs(devServer.process.pid);
+          const run = await runOrders(count, options.concurrency, options.orderTimeoutMs, runners[name](`r${round}`));
+          const cpu = process.cpuUsage(cpuBefore);
+          const into = measured.get(name) as Measured;
+          into.samples.push(...run.samples);
+          into.wallMs += run.wallMs;
+          into.nodeCpuMs += (cpu.user + cpu.system) / 1000;
+          into.serverCpuMs += processCpuMs(devServer.process.pid) - serverBefore;
+          say(`round ${round + 1}/${options.rounds}: ${kind} ${name}, ${count} orders in ${fixed(run.wallMs / 1000, 1)} s`);
+        }
+      }
+      const facts = { ...machine, loadAverage, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) };
+      const figures: ScenarioFigures[] = [];
       for (const name of options.scenarios) {
-        say(`${name}: warm-up, ${options.warmup} orders`);
-        const warm = await runOrders(options.warmup, options.concurrency, options.orderTimeoutMs, runners[name]('w'));
-        const bad = warm.samples.filter((s) => s.error !== undefined);
-        if (bad.length > 0) say(`${name}: ${bad.length} warm-up orders failed, e.g. ${bad[0].error ?? ''}`);
+        const run = measured.get(name) as Measured;
+        say(`${kind} ${name}: reading ${run.samples.length} histories`);
+        const traces = await traceOrders(name === 'orchestrator' ? observeOurs : observeNaive, sandbox.control, run.samples, name === 'ceiling' ? null : kind);
+        figures.push(summarize(name, kind, options, run, traces));
       }
-    }
-    const measured = new Map(options.scenarios.map((name) => [name, { samples: [] as OrderSample[], wallMs: 0, nodeCpuMs: 0, serverCpuMs: 0 }]));
-    for (let round = 0; round < options.rounds; round++) {
-      const count = Math.floor(options.orders / options.rounds) + (round < options.orders % options.rounds ? 1 : 0);
-      if (count === 0) continue;
-      const order = round % 2 === 0 ? options.scenarios : [...options.scenarios].reverse();
-      for (const name of order) {
-        const cpuBefore = process.cpuUsage();
-        const serverBefore = processCpuMs(devServer.process.pid);
-        const run = await runOrders(count, options.concurrency, options.orderTimeoutMs, runners[name](`r${round}`));
-        const cpu = process.cpuUsage(cpuBefore);
-        const into = measured.get(name) as Measured;
-        into.samples.push(...run.samples);
-        into.wallMs += run.wallMs;
-        into.nodeCpuMs += (cpu.user + cpu.system) / 1000;
-        into.serverCpuMs += processCpuMs(devServer.process.pid) - serverBefore;
-        say(`round ${round + 1}/${options.rounds}: ${name}, ${count} orders in ${fixed(run.wallMs / 1000, 1)} s`);
-      }
-    }
-    machine.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
-    const figures: ScenarioFigures[] = [];
-    for (const name of options.scenarios) {
-      const run = measured.get(name) as Measured;
-      say(`${name}: reading ${run.samples.length} histories`);
-      const traces = await traceOrders(name === 'orchestrator' ? observeOurs : observeNaive, sandbox.control, run.samples);
-      figures.push(summarize(name, options, run, traces));
-    }
-    const naiveErrors = naive.receiverErrors();
+      const naiveErrors = naive.receiverErrors() - receiverErrorsBefore;
 
-    const report = render(figures, machine, options, naiveErrors);
-    process.stdout.write(`${report}\n`);
-    const outDir = resolve(ROOT, options.outDir);
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    const json = JSON.stringify({ machine, options, naiveReceiverErrors: naiveErrors, scenarios: figures }, null, 2);
-    writeFileSync(file, json);
-    writeFileSync(join(outDir, 'latest.json'), json);
-    process.stdout.write(`raw figures: ${relative(process.cwd(), file)}\n`);
-    const failedOrders = figures.reduce((sum, f) => sum + f.failed, 0);
-    if (failedOrders > 0) say(`${failedOrders} orders failed: see the table and the JSON`);
+      const report = render(figures, facts, options, kind, naiveErrors);
+      process.stdout.write(`${report}\n`);
+      const outDir = resolve(ROOT, options.outDir);
+      mkdirSync(outDir, { recursive: true });
+      // Pay-ins keep the file names they always had; payouts get their own, so neither overwrites the other's latest.
+      const suffix = payout ? '-payout' : '';
+      const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}${suffix}.json`);
+      const json = JSON.stringify({ machine: facts, options, kind, naiveReceiverErrors: naiveErrors, scenarios: figures }, null, 2);
+      writeFileSync(file, json);
+      writeFileSync(join(outDir, `latest${suffix}.json`), json);
+      process.stdout.write(`raw figures: ${relative(process.cwd(), file)}\n`);
+      const failedOrders = figures.reduce((sum, f) => sum + f.failed, 0);
+      if (failedOrders > 0) say(`${kind}: ${failedOrders} orders failed: see the table and the JSON`);
+      return failedOrders;
+    };
+
+    let failedOrders = 0;
+    for (const kind of options.kinds) failedOrders += await measureKind(kind);
     return failedOrders > 0 ? 1 : 0;
   } finally {
     say('stopping');
@@ -219,7 +262,7 @@ interface Measured {
   serverCpuMs: number;
 }
 
-function summarize(name: ScenarioName, options: BenchOptions, { samples, wallMs, nodeCpuMs, serverCpuMs }: Measured, traces: OrderTrace[]): ScenarioFigures {
+function summarize(name: ScenarioName, kind: OrderKindOption, options: BenchOptions, { samples, wallMs, nodeCpuMs, serverCpuMs }: Measured, traces: OrderTrace[]): ScenarioFigures {
   const ok = samples.filter((s) => s.error === undefined && s.completedMs !== null);
   const errors = [...new Set(samples.flatMap((s) => (s.error === undefined ? [] : [s.error])))].slice(0, 5);
   const figures: ScenarioFigures = {
@@ -235,7 +278,7 @@ function summarize(name: ScenarioName, options: BenchOptions, { samples, wallMs,
     serverCpuMsPerOrder: serverCpuMs / Math.max(1, samples.length),
     payUrlMs: distribution(ok.map((s) => s.payUrlMs as number)),
     completedMs: distribution(ok.map((s) => s.completedMs as number)),
-    breakdown: breakdown(samples, traces),
+    breakdown: breakdown(samples, traces, milestoneName(kind), name !== 'ceiling'),
     samples,
     traces,
   };
@@ -243,9 +286,15 @@ function summarize(name: ScenarioName, options: BenchOptions, { samples, wallMs,
   return figures;
 }
 
-function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof machineFacts>, options: BenchOptions, naiveErrors: number): string {
+/** The client's first milestone: the payUrl of a pay-in, the platform's acceptance of a payout. */
+function milestoneName(kind: OrderKindOption): string {
+  return kind === 'payout' ? 'accepted' : 'payUrl';
+}
+
+function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof machineFacts>, options: BenchOptions, kind: OrderKindOption, naiveErrors: number): string {
   const ours = figures.find((f) => f.name === 'orchestrator');
   const naive = figures.find((f) => f.name === 'naive');
+  const ceiling = figures.find((f) => f.name === 'ceiling');
   const names = figures.map((f) => f.name);
   const header = ['', ...names, ...(ours && naive ? ['orchestrator/naive'] : [])];
   const row = (label: string, pick: (f: ScenarioFigures) => number, digits = 1): string[] => [
@@ -260,9 +309,11 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
     row(`${label} max (ms)`, (f) => pick(f).max),
   ];
   const main = table(header, [
-    ...latency('start→payUrl', (f) => f.payUrlMs),
+    ...latency(`start→${milestoneName(kind)}`, (f) => f.payUrlMs),
     ...latency('start→completed', (f) => f.completedMs),
     row('throughput (orders/s)', (f) => f.throughputPerSec),
+    // The goal (issue 15): the orchestrator at 0.7 or more of what the engine itself can carry.
+    ...(ceiling ? [row('throughput share of engine ceiling', (f) => f.throughputPerSec / ceiling.throughputPerSec, 2)] : []),
     row('CPU/order, node process (ms)', (f) => f.nodeCpuMsPerOrder),
     row('CPU/order, Temporal server (ms)', (f) => f.serverCpuMsPerOrder),
     row('history events/order', (f) => f.breakdown.historyEventsPerOrder),
@@ -286,11 +337,14 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
   );
   const notes = [
     `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, ${machine.temporal}; load average (1/5/15 min) at start ${machine.loadAverage.join(' ')}, at end ${machine.loadAverageAtEnd.join(' ')}`,
-    `run: ${options.orders} orders per scenario in ${options.rounds} alternating rounds, ${options.concurrency} in flight (closed loop), ${options.warmup} warm-up orders each, naive payUrl poll every ${options.pollMs} ms`,
+    `run: ${kind === 'payout' ? 'payouts' : 'pay-ins'}, ${options.orders} orders per scenario in ${options.rounds} alternating rounds, ${options.concurrency} in flight (closed loop), ${options.warmup} warm-up orders each, naive ${milestoneName(kind)} poll every ${options.pollMs} ms`,
+    ...(ceiling
+      ? [`ceiling: the smallest start–signal–complete workflow (bench/ceiling-workflow.ts), started then signalled at once; its start→${milestoneName(kind)} is the start RPC's answer; throughput share goal ≥ 0.70`]
+      : []),
     options.temporalAddress !== undefined
       ? `Temporal: the cluster at ${options.temporalAddress} (its server's CPU is not measured: NaN above)`
       : `dev server: search-attribute cache ${options.saCache === 'on' ? 'on (as in production; --sa-cache=off for start-dev as shipped)' : "off (start-dev as shipped: search attributes are read from SQLite on every start, upsert and describe)"}`,
-    ...(naive?.queriesPerOrder === undefined ? [] : [`naive: ${fixed(naive.queriesPerOrder, 2)} payUrl queries per order; callback receiver errors: ${naiveErrors}`]),
+    ...(naive?.queriesPerOrder === undefined ? [] : [`naive: ${fixed(naive.queriesPerOrder, 2)} ${milestoneName(kind)} queries per order; callback receiver errors: ${naiveErrors}`]),
     ...figures.flatMap((f) => (f.failed > 0 ? [`${f.name}: ${f.failed} failed, e.g. ${f.errors.join(' | ')}`] : [])),
     ...figures.flatMap((f) =>
       f.breakdown.callbacksNotAcceptedFirstTime > 0 ? [`${f.name}: ${f.breakdown.callbacksNotAcceptedFirstTime} callbacks not accepted on the first attempt`] : [],
@@ -337,8 +391,8 @@ function cliPath(): string {
   return process.env.TEMPORAL_CLI_PATH === undefined && existsSync(installed) ? installed : temporalCliPath();
 }
 
-async function bundle(workflowsPath: string): Promise<WorkflowBundle> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+async function bundle(workflowsPath: string, workflowInterceptorModules: string[] = []): Promise<WorkflowBundle> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') });
   return { code };
 }
 

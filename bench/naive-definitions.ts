@@ -31,3 +31,32 @@ export interface NaiveActivities {
 export const naivePaid = defineSignal<[{ amountFen: number }]>('paid');
 /** Null until the create activity has answered. */
 export const naivePayUrl = defineQuery<string | null>('payUrl');
+
+// ---- payouts: the same straightforward shape (create activity, wait for the callback signal) ----
+
+export const naivePayoutWorkflowId = (mrn: string): string => `naive-payout-${mrn}`;
+
+export interface NaivePayoutInput {
+  mrn: string;
+  amountFen: number;
+  bankName: string;
+  accountName: string;
+  accountNumber: string;
+}
+
+export interface NaivePayoutResult {
+  mrn: string;
+  status: 'succeeded' | 'rejected';
+  paidAmountFen: number | null;
+}
+
+export type NaivePayoutCreateResult = { kind: 'accepted' } | { kind: 'refused'; message: string };
+
+export interface NaivePayoutActivities {
+  createPayout(input: NaivePayoutInput): Promise<NaivePayoutCreateResult>;
+}
+
+/** The payout callback, verified by the receiver: the amount paid out. */
+export const naivePayoutPaid = defineSignal<[{ amountFen: number }]>('payoutPaid');
+/** False until the platform has accepted the create (the payout's counterpart of the payUrl). */
+export const naivePayoutAccepted = defineQuery<boolean>('accepted');

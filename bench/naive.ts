@@ -1,28 +1,52 @@
 /**
  * Scenario B: the naive baseline on the same Temporal server and the same sandbox platform.
- * Its own worker (regular activity calling the sandbox through GatewayClient), its own callback
+ * Its own worker (regular activities calling the sandbox through GatewayClient), its own callback
  * receiver (verify the signature, signal the workflow), and a client that starts the workflow
- * and queries it until the payUrl is there.
+ * and queries it until the payUrl is there (a payout: until the platform has accepted it).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { GatewayConfig } from '../src/config';
-import { GatewayClient, parseDecimal, safeEqual, verify } from '../src/gateway';
+import { checkCallback, GatewayClient, parseDecimal, safeEqual, verify } from '../src/gateway';
 import { temporalConnectionOptions } from '../src/temporal/connection-options';
-import { naivePaid, naivePayUrl, naiveWorkflowId, type NaiveActivities, type NaiveOrderInput, type NaiveOrderResult } from './naive-definitions';
-import { naivePaymentWorkflow } from './naive-workflow';
-import { ORDER_AMOUNT_FEN, ORDER_CHANNEL, RETURN_URL } from './orchestrator';
+import {
+  naivePaid,
+  naivePayoutAccepted,
+  naivePayoutPaid,
+  naivePayoutWorkflowId,
+  naivePayUrl,
+  naiveWorkflowId,
+  type NaiveActivities,
+  type NaiveOrderInput,
+  type NaiveOrderResult,
+  type NaivePayoutActivities,
+  type NaivePayoutInput,
+  type NaivePayoutResult,
+} from './naive-definitions';
+import { naivePaymentWorkflow, naivePayoutWorkflow } from './naive-workflow';
+import { ORDER_AMOUNT_FEN, ORDER_CHANNEL, PAYOUT_ACCOUNT, PAYOUT_AMOUNT_FEN, RETURN_URL } from './orchestrator';
 import { failed, type OrderRunner, type OrderSample } from './run';
 
-export function createNaiveActivities(gateway: GatewayClient, callbackUrl: string): NaiveActivities {
+export function createNaiveActivities(gateway: GatewayClient, callbackBaseUrl: string): NaiveActivities & NaivePayoutActivities {
   return {
     async createPayment(input: NaiveOrderInput) {
-      const outcome = await gateway.createPayment({ ...input, callbackUrl });
+      const outcome = await gateway.createPayment({ ...input, callbackUrl: `${callbackBaseUrl}/payments` });
       switch (outcome.kind) {
         case 'accepted':
           return { kind: 'created', payUrl: outcome.value.payUrl };
+        case 'refused':
+          return { kind: 'refused', message: outcome.message };
+        case 'transient':
+          throw new Error(outcome.reason); // retried by the activity's retry policy
+      }
+    },
+    async createPayout(input: NaivePayoutInput) {
+      const outcome = await gateway.createPayout({ ...input, callbackUrl: `${callbackBaseUrl}/payouts` });
+      switch (outcome.kind) {
+        case 'accepted':
+          return { kind: 'accepted' };
         case 'refused':
           return { kind: 'refused', message: outcome.message };
         case 'transient':
@@ -33,6 +57,7 @@ export function createNaiveActivities(gateway: GatewayClient, callbackUrl: strin
 }
 
 export interface NaiveSide {
+  /** The receiver's base: pay-in callbacks go to `${callbackUrl}/payments`, payouts' to `${callbackUrl}/payouts`. */
   callbackUrl: string;
   /** Callbacks the receiver refused or could not deliver as a signal. */
   receiverErrors(): number;
@@ -98,6 +123,13 @@ async function receiveCallback(req: IncomingMessage, gateway: GatewayConfig, cli
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const fields = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  if (req.url === '/callbacks/payouts') {
+    const checked = checkCallback('payout', fields, gateway);
+    if (!checked.ok) return { status: 400, body: 'fail: invalid callback' };
+    await client.workflow.getHandle(naivePayoutWorkflowId(checked.callback.mrn)).signal(naivePayoutPaid, { amountFen: checked.callback.amountFen });
+    return { status: 200, body: 'success' };
+  }
+  if (req.url !== '/callbacks/payments') return { status: 404, body: 'fail: no such receiver' };
   const amount = typeof fields.amount === 'string' ? parseDecimal(fields.amount) : undefined;
   const valid = typeof fields.appKey === 'string' && safeEqual(fields.appKey, gateway.appKey) && verify('payment.callback', fields, gateway.secret).ok;
   if (!valid || amount === undefined || !amount.ok || typeof fields.mrn !== 'string') return { status: 400, body: 'fail: invalid callback' };
@@ -138,6 +170,45 @@ export function naiveRunner(client: Client, observer: Client, taskQueue: string,
       const t1 = performance.now();
       partial = { payUrlMs: t1 - t0, payUrlAt: Date.now(), queries };
       const final: NaiveOrderResult = await observer.workflow.getHandle<typeof naivePaymentWorkflow>(workflowId).result();
+      if (final.status !== 'succeeded') throw new Error(`workflow ended ${final.status}`);
+      const t2 = performance.now();
+      return { mrn, workflowId, startedAt, payUrlMs: t1 - t0, payUrlAt: partial.payUrlAt ?? null, completedMs: t2 - t0, completedAt: Date.now(), queries };
+    } catch (error) {
+      return failed({ mrn, workflowId, startedAt, ...partial }, error);
+    }
+  };
+}
+
+/** The naive payout client: start, then query until the platform has accepted the create; then await the result. */
+export function naivePayoutRunner(client: Client, observer: Client, taskQueue: string, pollMs: number, mrnPrefix: string): OrderRunner {
+  return async (index) => {
+    const mrn = `${mrnPrefix}${index}`;
+    const workflowId = naivePayoutWorkflowId(mrn);
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    let partial: Partial<OrderSample> = {};
+    try {
+      const handle = await client.workflow.start(naivePayoutWorkflow, {
+        workflowId,
+        taskQueue,
+        args: [{ mrn, amountFen: PAYOUT_AMOUNT_FEN, ...PAYOUT_ACCOUNT }],
+      });
+      let queries = 0;
+      let accepted = false;
+      for (;;) {
+        queries += 1;
+        try {
+          accepted = await handle.query(naivePayoutAccepted);
+        } catch {
+          // The first workflow task may not have run yet: ask again.
+        }
+        if (accepted) break;
+        if (performance.now() - t0 > 30_000) throw new Error('not accepted within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+      const t1 = performance.now();
+      partial = { payUrlMs: t1 - t0, payUrlAt: Date.now(), queries };
+      const final: NaivePayoutResult = await observer.workflow.getHandle<typeof naivePayoutWorkflow>(workflowId).result();
       if (final.status !== 'succeeded') throw new Error(`workflow ended ${final.status}`);
       const t2 = performance.now();
       return { mrn, workflowId, startedAt, payUrlMs: t1 - t0, payUrlAt: partial.payUrlAt ?? null, completedMs: t2 - t0, completedAt: Date.now(), queries };

@@ -2,9 +2,18 @@
  * Benchmark settings from the command line (`--orders=200`) or the environment (`BENCH_ORDERS=200`);
  * the command line wins.
  */
-export type ScenarioName = 'orchestrator' | 'naive';
+export type ScenarioName = 'orchestrator' | 'naive' | 'ceiling';
+export const SCENARIOS: readonly ScenarioName[] = ['orchestrator', 'naive', 'ceiling'];
+
+/** Which order the orchestrator and naive scenarios run: pay-ins (POST /v1/payments) or payouts (POST /v1/payouts). */
+export type OrderKindOption = 'payment' | 'payout';
 
 export interface BenchOptions {
+  /**
+   * The order kinds of the orchestrator and naive scenarios, measured one after the other on the same
+   * running system, each with its own warm-up, rounds, table and JSON (the ceiling runs with each kind).
+   */
+  kinds: OrderKindOption[];
   /** Measured orders per scenario. */
   orders: number;
   /** Orders in flight at once (each slot runs one order from start to completion, then the next). */
@@ -41,10 +50,10 @@ export interface BenchOptions {
   temporalNamespace: string;
 }
 
-const USAGE = `npm run bench -- [--orders=N] [--concurrency=C] [--warmup=W] [--rounds=R] [--poll-ms=MS]
-                     [--scenarios=orchestrator,naive] [--sa-cache=on|off] [--order-timeout-ms=MS] [--log-level=warn]
+const USAGE = `npm run bench -- [--kind=payment|payout|payment,payout] [--orders=N] [--concurrency=C] [--warmup=W] [--rounds=R] [--poll-ms=MS]
+                     [--scenarios=orchestrator,naive,ceiling] [--sa-cache=on|off] [--order-timeout-ms=MS] [--log-level=warn]
                      [--out-dir=artifacts/bench] [--temporal-address=HOST:PORT [--temporal-namespace=default]]
-  (or BENCH_ORDERS, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_ROUNDS, BENCH_POLL_MS, BENCH_SCENARIOS, BENCH_SA_CACHE,
+  (or BENCH_KIND, BENCH_ORDERS, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_ROUNDS, BENCH_POLL_MS, BENCH_SCENARIOS, BENCH_SA_CACHE,
    BENCH_ORDER_TIMEOUT_MS, BENCH_LOG_LEVEL, BENCH_OUT_DIR, BENCH_TEMPORAL_ADDRESS, BENCH_TEMPORAL_NAMESPACE)`;
 
 export class UsageError extends Error {
@@ -57,6 +66,13 @@ export class UsageError extends Error {
 function saCache(text: string): 'on' | 'off' {
   if (text !== 'on' && text !== 'off') throw new UsageError(`sa-cache=${text}: say on or off`);
   return text;
+}
+
+function kinds(text: string): OrderKindOption[] {
+  const list = text.split(',').map((k) => k.trim());
+  for (const k of list) if (k !== 'payment' && k !== 'payout') throw new UsageError(`kind=${text}: say payment, payout or payment,payout`);
+  if (new Set(list).size !== list.length) throw new UsageError(`kind=${text} names a kind twice`);
+  return list as OrderKindOption[];
 }
 
 function temporalAddress(text: string | undefined): string | undefined {
@@ -78,7 +94,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     if (match === null) throw new UsageError(`unknown argument ${arg}`);
     given.set(match[1], match[2]);
   }
-  const known = ['orders', 'concurrency', 'warmup', 'rounds', 'poll-ms', 'scenarios', 'sa-cache', 'order-timeout-ms', 'log-level', 'out-dir', 'temporal-address', 'temporal-namespace'];
+  const known = ['kind', 'orders', 'concurrency', 'warmup', 'rounds', 'poll-ms', 'scenarios', 'sa-cache', 'order-timeout-ms', 'log-level', 'out-dir', 'temporal-address', 'temporal-namespace'];
   for (const name of given.keys()) if (!known.includes(name)) throw new UsageError(`unknown setting ${name}`);
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -88,11 +104,12 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     if (!/^[0-9]+$/.test(text) || value < min || value > max) throw new UsageError(`${name}=${text} is not a whole number in ${min}..${max}`);
     return value;
   };
-  const scenarios = (given.get('scenarios') ?? 'orchestrator,naive').split(',').map((s) => s.trim());
-  for (const s of scenarios) if (s !== 'orchestrator' && s !== 'naive') throw new UsageError(`unknown scenario ${s}`);
+  const scenarios = (given.get('scenarios') ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
+  for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new UsageError(`unknown scenario ${s}`);
   if (scenarios.length === 0 || new Set(scenarios).size !== scenarios.length) throw new UsageError('scenarios must name each scenario at most once');
 
   return {
+    kinds: kinds(given.get('kind') ?? 'payment'),
     orders: int('orders', 200, 1, 100_000),
     concurrency: int('concurrency', 10, 1, 1_000),
     warmup: int('warmup', 20, 0, 10_000),

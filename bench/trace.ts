@@ -45,15 +45,16 @@ export interface Breakdown {
   callbacksNotAcceptedFirstTime: number;
 }
 
-export async function traceOrders(client: Client, control: SandboxControl, samples: readonly OrderSample[]): Promise<OrderTrace[]> {
+/** `kind`: the sandbox records to line up with (none for the engine-ceiling scenario, which never calls the platform). */
+export async function traceOrders(client: Client, control: SandboxControl, samples: readonly OrderSample[], kind: 'payment' | 'payout' | null): Promise<OrderTrace[]> {
   const wanted = samples.filter((s) => s.workflowId !== '');
   const mrns = new Set(wanted.map((s) => s.mrn));
   const creates = new Map<string, number>();
-  for (const record of await control.requests({ kind: 'payment' })) {
+  for (const record of kind === null ? [] : await control.requests({ kind })) {
     if (record.operation === 'create' && record.mrn !== null && mrns.has(record.mrn) && !creates.has(record.mrn)) creates.set(record.mrn, Date.parse(record.at));
   }
   const callbacks = new Map<string, { at: number; ms: number; status: number | null }>();
-  for (const delivery of await control.deliveries({ kind: 'payment' })) {
+  for (const delivery of kind === null ? [] : await control.deliveries({ kind })) {
     const first = delivery.attempts[0];
     if (first !== undefined && mrns.has(delivery.mrn) && !callbacks.has(delivery.mrn)) {
       callbacks.set(delivery.mrn, { at: Date.parse(first.at), ms: first.durationMs, status: first.statusCode });
@@ -125,12 +126,16 @@ function eventTypeName(type: number): string {
     .replace(/(^|_)([a-z])/g, (_m, _sep: string, letter: string) => letter.toUpperCase());
 }
 
-export function breakdown(samples: readonly OrderSample[], traces: readonly OrderTrace[]): Breakdown {
+/**
+ * `milestone`: what the client's first milestone is called in the step names ("payUrl" for pay-ins);
+ * `platform`: false for the engine ceiling, which has no create and no callback to count.
+ */
+export function breakdown(samples: readonly OrderSample[], traces: readonly OrderTrace[], milestone = 'payUrl', platform = true): Breakdown {
   const bySample = new Map(samples.map((s) => [s.mrn, s]));
   const steps: [string, (s: OrderSample, t: OrderTrace) => number | undefined][] = [
     ['client start → WorkflowExecutionStarted', (s, t) => diff(s.startedAt, t.startedEventAt)],
     ['WorkflowExecutionStarted → platform gets the create', (_s, t) => diff(t.startedEventAt, t.createAt)],
-    ['platform gets the create → client has payUrl', (s, t) => diff(t.createAt, s.payUrlAt ?? undefined)],
+    [`platform gets the create → client has ${milestone}`, (s, t) => diff(t.createAt, s.payUrlAt ?? undefined)],
     ['platform gets the create → callback sent', (_s, t) => diff(t.createAt, t.callbackAt)],
     ['callback sent → WorkflowExecutionSignaled', (_s, t) => diff(t.callbackAt, t.signaledAt)],
     ['callback round trip (receiver answers)', (_s, t) => t.callbackMs],
@@ -153,7 +158,7 @@ export function breakdown(samples: readonly OrderSample[], traces: readonly Orde
     firstTaskRunMs: median(complete.flatMap((t) => t.wftRunMs.slice(0, 1))),
     lastTaskQueueMs: median(complete.flatMap((t) => t.wftQueueMs.slice(-1))),
     lastTaskRunMs: median(complete.flatMap((t) => t.wftRunMs.slice(-1))),
-    callbacksNotAcceptedFirstTime: complete.filter((t) => t.callbackStatus !== 200).length,
+    callbacksNotAcceptedFirstTime: platform ? complete.filter((t) => t.callbackStatus !== 200).length : 0,
   };
 }
 

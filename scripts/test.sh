@@ -94,10 +94,17 @@ if (($# == 0)); then
   node dist/chaos/main.js --quick --target=single || chaos_status=$?
 fi
 
+# The benchmark as a smoke test (a handful of orders per scenario and kind, no thresholds), so
+# `npm run bench` keeps working; its figures are printed, not judged.
+bench_status=0
+if (($# == 0)); then
+  bash bench/smoke.sh || bench_status=$?
+fi
+
 # A suite that could not run at all (import error, failing beforeAll outside any test) has no failed
 # test of its own: count it as one failure so the summary never reads "0 failed" on a red run.
 summary_status=0
-if (($# == 0)); then export CHAOS_STATUS=$chaos_status; else unset CHAOS_STATUS; fi
+if (($# == 0)); then export CHAOS_STATUS=$chaos_status BENCH_STATUS=$bench_status; else unset CHAOS_STATUS BENCH_STATUS; fi
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0, success = true;
@@ -118,6 +125,11 @@ node -e '
   if (process.env.CHAOS_STATUS !== undefined) {
     if (process.env.CHAOS_STATUS === "0") passed += 1;
     else { failed += 1; success = false; console.log("the chaos suite (npm run chaos -- --quick) failed: see its table above"); }
+  }
+  // So does the bench smoke: it fails only when the bench cannot run or an order fails.
+  if (process.env.BENCH_STATUS !== undefined) {
+    if (process.env.BENCH_STATUS === "0") passed += 1;
+    else { failed += 1; success = false; console.log("the bench smoke (bash bench/smoke.sh) failed: see its output above"); }
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped > 0 ? `, ${skipped} skipped` : ""));
   process.exit(failed > 0 || !success ? 1 : 0);

@@ -41,25 +41,26 @@ export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
       case 'transient':
         throw transient('create', outcome.reason);
       case 'refused': {
-        // A pay-in create refusal carries no code, only free text (docs/protocol.md), and a refusal
-        // can hide an order an earlier request of ours created before its answer was lost ("this mrn
-        // is taken") — even on what counts as a first attempt: a create re-run after a worker or
-        // workflow-task failure starts counting again. So the platform's query decides: an order it
-        // knows is never called rejected. The chaos suite found pay-ins called rejected that the
-        // platform had created, and then paid or failed.
+        // A first attempt's refusal is the platform's answer to this request alone: rejected (an mrn
+        // already taken then is an order outside this system, never ours to settle on). A retry's
+        // refusal can hide an order an earlier request of ours created before its answer was lost —
+        // a pay-in refusal carries no code, only free text (docs/protocol.md) — so the platform's query
+        // decides: an order it knows is never called rejected.
+        if (attempt() === 1) return { kind: 'refused', message: outcome.message };
         const known = await gateway.queryPayment(args.mrn, { callback: false });
         if (known.kind === 'accepted') {
           return { kind: 'exists_without_pay_url', message: `create refused (${outcome.message}) but the platform knows the order` };
         }
         if (known.kind === 'transient') throw transient('query after a refused create', known.reason);
-        // Not found. After an attempt whose outcome is unknown, that request may still land: the
-        // refusal stands only once the first attempt is older than any request can be in flight.
+        // Not found. The earlier request may still land (the chaos suite found pay-ins called rejected
+        // that the platform created afterwards): the refusal stands only once the first attempt is
+        // older than any request can be in flight.
         const sinceFirstAttemptMs = Date.now() - Context.current().info.scheduledTimestampMs;
-        if (attempt() > 1 && sinceFirstAttemptMs < REFUSAL_CONFIRM_MS) {
+        if (sinceFirstAttemptMs < REFUSAL_CONFIRM_MS) {
           throw transient('create', `refused (${outcome.message}) after an attempt whose outcome is unknown; asking again until an earlier request cannot land any more`);
         }
         // Rare and final: kept in the worker's log with what decided it, for whoever asks why.
-        log.warn('pay-in create refused; the platform does not know the order', { mrn: args.mrn, attempt: attempt(), refusal: outcome.message, sinceFirstAttemptMs });
+        log.warn('pay-in create retry refused; the platform does not know the order', { mrn: args.mrn, attempt: attempt(), refusal: outcome.message, sinceFirstAttemptMs });
         return { kind: 'refused', message: outcome.message };
       }
     }

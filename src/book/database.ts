@@ -5,15 +5,27 @@
  * (the SQL files in migrations/) are applied at start by node-pg-migrate, under its advisory lock, so
  * an API and a worker starting together apply each one once.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { runner } from 'node-pg-migrate';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 
-/** The SQL migrations, applied in name order; src/book and dist/book are both two levels below the repository. */
-export const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'migrations');
+/**
+ * The SQL migrations, applied in name order: the nearest `migrations/` above this module — the
+ * repository's for src/book and dist/book, the image's /app/migrations, and still the repository's
+ * for a build elsewhere in it (dist-bench/src/book, the chaos suite's copy of dist).
+ */
+export const MIGRATIONS_DIR = findMigrationsDir(__dirname);
+
+function findMigrationsDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'migrations');
+    if (existsSync(join(candidate, '0001_order-book.sql'))) return candidate;
+    if (dirname(dir) === dir) return resolve(from, '..', '..', 'migrations'); // not found: name where it belongs in the error
+  }
+}
 
 export interface Database {
   pool: Pool;

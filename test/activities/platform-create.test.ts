@@ -24,18 +24,17 @@ const duplicate: Outcome<{ payUrl: string }> = { kind: 'refused', code: 'refused
 const notFound: Outcome<{ status: 0 | 1 | 2 }> = { kind: 'refused', code: 'object_not_found', message: 'object_not_found' };
 const now = Date.now();
 
-describe('createPaymentAtPlatform: a refusal (pay-in refusals carry no code: the query decides)', () => {
-  it('a refusal on what counts as a first attempt is not a rejection when the platform knows the order', async () => {
+describe('createPaymentAtPlatform: a refusal', () => {
+  it('a first attempt refused is rejected without asking (an mrn taken then is an order outside this system)', async () => {
     const { activities, calls } = activitiesWith(duplicate, { kind: 'accepted', value: { status: 1 } });
     const result = await new MockActivityEnvironment({ attempt: 1 }).run(activities.createPaymentAtPlatform, args);
-    expect(result).toMatchObject({ kind: 'exists_without_pay_url' });
-    expect(calls.query).toBe(1);
+    expect(result).toEqual({ kind: 'refused', message: duplicate.kind === 'refused' ? duplicate.message : '' });
+    expect(calls.query).toBe(0);
   });
 
-  it('a first attempt refused while the platform does not know the order is a rejection', async () => {
-    const { activities, calls } = activitiesWith({ kind: 'refused', code: 'refused', message: 'channel closed' }, notFound);
-    const result = await new MockActivityEnvironment({ attempt: 1 }).run(activities.createPaymentAtPlatform, args);
-    expect(result).toEqual({ kind: 'refused', message: 'channel closed' });
+  it('a retry refused while the platform knows the order: created by an earlier attempt, never rejected', async () => {
+    const { activities, calls } = activitiesWith(duplicate, { kind: 'accepted', value: { status: 0 } });
+    expect(await new MockActivityEnvironment({ attempt: 2 }).run(activities.createPaymentAtPlatform, args)).toMatchObject({ kind: 'exists_without_pay_url' });
     expect(calls.query).toBe(1);
   });
 
@@ -48,14 +47,9 @@ describe('createPaymentAtPlatform: a refusal (pay-in refusals carry no code: the
     expect(late).toEqual({ kind: 'refused', message: duplicate.kind === 'refused' ? duplicate.message : '' });
   });
 
-  it('a retry refused while the platform knows the order: created by an earlier attempt, never rejected', async () => {
-    const { activities } = activitiesWith({ kind: 'refused', code: 'refused', message: 'invalid_data' }, { kind: 'accepted', value: { status: 0 } });
-    expect(await new MockActivityEnvironment({ attempt: 2 }).run(activities.createPaymentAtPlatform, args)).toMatchObject({ kind: 'exists_without_pay_url' });
-  });
-
-  it('a query that cannot be answered after a refusal is retried, never a rejection', async () => {
+  it('a query that cannot be answered after a refused retry is retried, never a rejection', async () => {
     const { activities } = activitiesWith(duplicate, { kind: 'transient', reason: 'HTTP 502' });
-    const error = await new MockActivityEnvironment({ attempt: 1 }).run(activities.createPaymentAtPlatform, args).catch((e: unknown) => e);
+    const error = await new MockActivityEnvironment({ attempt: 3 }).run(activities.createPaymentAtPlatform, args).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'PlatformUnavailable', nonRetryable: false });
   });
 });
