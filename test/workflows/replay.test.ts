@@ -54,6 +54,7 @@ const BRANCHES = [
   'payment-page-mode',
   'payment-forged-signal',
   'payment-order-book',
+  'payment-patch-generation',
   'payout-happy',
   'payout-ambiguous-create',
   'payout-foreign-duplicate',
@@ -63,6 +64,7 @@ const BRANCHES = [
   'payout-continue-as-new-resumed',
   'payout-forged-signal',
   'payout-order-book',
+  'payout-patch-generation',
 ] as const;
 type Branch = (typeof BRANCHES)[number];
 
@@ -241,6 +243,20 @@ if (RECORDING) describe('recording (RECORD_HISTORIES=1)', () => {
     });
   });
 
+  test('payment-patch-generation: a run of this generation asks one patch (forged signal, callback after the wait, book writes)', async () => {
+    const platform = new FakePlatform();
+    await recordPayment('payment-patch-generation', platform, async (handle) => {
+      await paymentView(handle, (view) => view.status === 'pending', 'created');
+      const forged = { ...payIn(handle, 10_000), fields: { ...payIn(handle, 10_000).fields, sign: 'forged' } };
+      await handle.signal(paymentCallback, forged);
+      await paymentView(handle, (view) => view.needsAttention, 'flagged');
+      await env.sleep(20 * MINUTE);
+      await handle.signal(paymentCallback, payIn(handle, 10_000));
+      expect(await handle.result()).toMatchObject({ status: 'succeeded', needsAttention: true });
+      expect(platform.records.at(-1)).toMatchObject({ status: 'succeeded' });
+    });
+  });
+
   test('payout-happy: the callback comes in time', async () => {
     await recordPayout('payout-happy', new FakePlatform(), async (handle) => {
       await env.sleep(2 * MINUTE);
@@ -324,6 +340,16 @@ if (RECORDING) describe('recording (RECORD_HISTORIES=1)', () => {
     const platform = new FakePlatform();
     platform.book = (_args, attempt) => (attempt === 1 ? Promise.reject(new Error('connection refused')) : Promise.resolve());
     await recordPayout('payout-order-book', platform, async (handle) => {
+      await env.sleep(2 * MINUTE);
+      await handle.signal(payoutCallback, payOut(handle));
+      expect((await handle.result()).status).toBe('succeeded');
+      expect(platform.records.at(-1)).toMatchObject({ status: 'succeeded' });
+    });
+  });
+
+  test('payout-patch-generation: a run of this generation asks one patch (callback in time, book writes)', async () => {
+    const platform = new FakePlatform();
+    await recordPayout('payout-patch-generation', platform, async (handle) => {
       await env.sleep(2 * MINUTE);
       await handle.signal(payoutCallback, payOut(handle));
       expect((await handle.result()).status).toBe('succeeded');

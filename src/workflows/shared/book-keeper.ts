@@ -4,24 +4,18 @@
  * order's current record whenever the book is behind — several changes in a row make one write.
  * The book keeps the highest version it has seen, so a retried or late write never takes an order back.
  */
-import { ActivityFailure, condition, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, condition, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { OrderActivities } from '../../contracts/activities';
 import type { BookProgress, OrderStateBase } from '../../contracts/order';
 import type { OrderRecord } from '../../contracts/order-record';
-
-/**
- * Patch id: runs recorded before the order book issue none of its commands. Taken once per run: a
- * run that started without it keeps writing nothing even after its replay, and its state's version
- * still grows, so the next run (continue-as-new, a restart) writes what the book missed.
- */
-export const ORDER_BOOK = 'order-book';
+import { applies, PATCHES } from './patches';
 
 const WRITE_RETRY_MAX = '1m';
 
 /**
  * The book write's options, in one place. A regular activity, not a local one: a local activity in
  * flight next to another one (the callback verification) resolved in one order in the first run and
- * in another on replay (see VERIFY_AFTER_CREATE in order-core.ts). Retried for as long as it takes:
+ * in another on replay (see PATCHES.verifyAfterCreate in order-core.ts). Retried for as long as it takes:
  * the book must end up holding every change; a database outage only delays it.
  */
 const { recordOrder } = proxyActivities<OrderActivities>({
@@ -53,7 +47,7 @@ export class BookKeeper {
 
   /** Once per run, as it starts: decides whether this run writes the book and starts the loop that does. */
   start(): void {
-    this.writes = patched(ORDER_BOOK);
+    this.writes = applies(PATCHES.orderBook);
     if (this.writes) void this.keep();
   }
 

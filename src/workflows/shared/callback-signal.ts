@@ -3,19 +3,18 @@
  * anyone with write access to Temporal (the UI, the CLI), not only from our API: the worker
  * verifies the platform's signature again, and the callback must name this order.
  */
-import { condition, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import { applies, PATCHES } from './patches';
 import type { CallbackVerification, OrderActivities } from '../../contracts/activities';
 import type { CallbackKind } from '../../gateway/callback';
 
-/**
+/*
  * Runs before this change applied the API's parsed values as they came: their histories are
  * replayed that way (the patch marker tells new runs from those).
  */
-export const VERIFIED_CALLBACK_SIGNALS = 'callback-signals-verified-by-the-worker';
-
 /** True while replaying a callback that a run received before signals were verified by the worker. */
 export function isLegacyCallback(): boolean {
-  return !patched(VERIFIED_CALLBACK_SIGNALS);
+  return !applies(PATCHES.verifiedCallbackSignals);
 }
 
 /** The attention reason of a signal that failed verification (one prefix operators can search for). */

@@ -5,11 +5,12 @@
  * the start and the end of a run. Each kind extends it with its business process (payment.ts,
  * payout.ts) and says only what differs.
  */
-import { allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { CallbackSignal, MerchantEvent, OrderKind, OrderStateBase, OrderWorkflowDefinitions, PlatformAnswer } from '../../contracts/order';
 import { reconciliationDifferenceSignal, reconciliationReason, type OrderRecord, type ReconciliationDifference } from '../../contracts/order-record';
 import { assertTransition } from '../../contracts/status';
 import { BookKeeper } from './book-keeper';
+import { applies, PATCHES } from './patches';
 import { CallbackQueue, forgedSignalReason, isLegacyCallback, verifyCallbackSignal } from './callback-signal';
 import { historyIsLong } from './history';
 import { enqueueEvent, newEventId, outboxEmpty, startMerchantNotifier } from './notifier';
@@ -19,9 +20,6 @@ import { queryPaymentAtPlatform, queryPayoutAtPlatform } from './platform-calls'
 import { pollUntilDecided, type PollEnd } from './poller';
 import { publishSearchAttributes, type SearchableFlags } from './search';
 import { record } from './timeline';
-
-/** Patch id: a pay-in's callback signal is verified only after its create answered (see onCallbackSignal). */
-const VERIFY_AFTER_CREATE = 'payment-callback-verified-after-create';
 
 /** A merchant event's fields besides those every event has. */
 export type MerchantEventFields = Record<string, string | number | boolean | null>;
@@ -130,7 +128,7 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
       // it runs let the two resolve in one order in the first run and in another on replay — a
       // nondeterminism error (npm run chaos; test/workflows/clock-skew.test.ts). So a pay-in's callback
       // is verified once the create has answered. Runs recorded before this rule keep their old path.
-      if (this.kind === 'payment' && patched(VERIFY_AFTER_CREATE)) await condition(() => this.state.status !== 'creating');
+      if (this.kind === 'payment' && applies(PATCHES.verifyAfterCreate)) await condition(() => this.state.status !== 'creating');
       const verdict = await verifyCallbackSignal(this.kind, signal, this.state.mrn);
       if (!verdict.ok) this.refuseSignal(verdict.reason);
       else if (verdict.callback.kind === this.kind) this.applyCallback(verdict.callback as Callback, 'verified');

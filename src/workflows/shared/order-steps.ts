@@ -3,7 +3,8 @@
  * waiting for the platform's callback before polling.
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { applies, PATCHES } from './patches';
 import { REQUEST_CONFLICT, type TimelineEntry } from '../../contracts/order';
 import { clock } from './time';
 import { record } from './timeline';
@@ -44,9 +45,6 @@ export function answerCreationRequests<Reply>(
   );
 }
 
-/** Patch id: the callback wait always starts its timer (see awaitCallback). */
-const CALLBACK_TIMER_ALWAYS = 'callback-wait-timer-whatever-the-clock';
-
 /**
  * Waits for the callback until `until` (epoch ms), unless the order was decided already.
  * Returns true when it was decided; otherwise notes in the timeline that polling starts.
@@ -63,7 +61,7 @@ export async function awaitCallback(
   // does, so "waitMs > 0" could start a timer in one and not the other — a nondeterminism error that
   // stalls the order on any other worker (found by npm run chaos; test/workflows/clock-skew.test.ts).
   // Runs recorded before this rule keep their old branch (patched() is asked first, whatever the clock).
-  const timerAlways = patched(CALLBACK_TIMER_ALWAYS);
+  const timerAlways = applies(PATCHES.callbackTimerAlways);
   if (timerAlways || waitMs > 0) {
     describeWait(`waiting for the platform's callback until ${clock(until)}`);
     await condition(decided, Math.max(waitMs, 1), { summary: `wait for callback until ${clock(until)}` });
