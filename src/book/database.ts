@@ -64,8 +64,27 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return { pool, location: embedded === undefined ? redactPassword(url) : `embedded PostgreSQL (PGlite) in ${embedded.dir}`, close };
 }
 
-/** Applies the migrations not applied yet; returns their names. */
+/** How long a start waits for another process's migration (node-pg-migrate's lock does not wait). */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
+
+/**
+ * Applies the migrations not applied yet; returns their names. node-pg-migrate takes its advisory
+ * lock with a try-lock and fails at once when another process holds it — an API and workers started
+ * together would crash all but one — so a start waits for the lock, asking again until it is free.
+ */
 export async function migrate(pool: Pool): Promise<string[]> {
+  const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  for (let wait = 200; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      return await migrateOnce(pool);
+    } catch (error) {
+      if (!/another migration is already running/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      await new Promise((resolveWait) => setTimeout(resolveWait, wait));
+    }
+  }
+}
+
+async function migrateOnce(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
   try {
     const done = await runner({
