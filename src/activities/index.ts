@@ -26,7 +26,7 @@ export interface ActivityDeps {
 /** All order activities, built from their dependencies (real clients in the worker, local servers in tests). */
 export function createActivities(deps: ActivityDeps): OrderActivities {
   return {
-    ...createPlatformActivities({ gateway: deps.gateway, publicUrl: deps.publicUrl }),
+    ...createPlatformActivities({ gateway: deps.gateway, createRequests: deps.book, publicUrl: deps.publicUrl }),
     ...createCallbackVerification(deps.gatewayCredentials),
     ...createNotifyActivities({ notifySecret: deps.notifySecret, timeoutMs: deps.notifyTimeoutMs, allowPrivate: deps.notifyAllowPrivate }),
     ...createOrderBookActivities(deps.book),

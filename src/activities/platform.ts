@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { OrderBook } from '../book/order-book';
 import type { GatewayClient, Outcome } from '../gateway';
 import type { PlatformAnswer } from '../contracts/order';
 import type {
@@ -11,6 +12,8 @@ import type {
 
 export interface PlatformDeps {
   gateway: GatewayClient;
+  /** Notes each pay-in create request before it is sent (OrderBook.noteCreateRequest). */
+  createRequests: Pick<OrderBook, 'noteCreateRequest'>;
   /** Base URL at which the platform reaches our callback routes. */
   publicUrl: string;
 }
@@ -20,7 +23,7 @@ export interface PlatformDeps {
  * (from configuration): the secret never enters workflow history. Refusals are returned as data;
  * transient faults are thrown, to be retried with the same mrn (a payout create by its workflow).
  */
-export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
+export function createPlatformActivities({ gateway, createRequests, publicUrl }: PlatformDeps) {
   const paymentCallbackUrl = `${publicUrl}/callbacks/payments`;
   const payoutCallbackUrl = `${publicUrl}/callbacks/payouts`;
 
@@ -34,6 +37,10 @@ export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
       ...(args.payer === undefined ? {} : { payer: args.payer }),
     };
     if (args.mode === 'page') return { kind: 'page', form: gateway.paymentPageForm(input) };
+    // Noted before it is sent: whatever becomes of this attempt, the next one knows it may have landed.
+    const request = await createRequests.noteCreateRequest('payment', args.mrn).catch((error: unknown) => {
+      throw transient('create', `the order book cannot note the create request: ${(error as Error).message}`);
+    });
     const outcome = await gateway.createPayment(input);
     switch (outcome.kind) {
       case 'accepted':
@@ -41,12 +48,15 @@ export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
       case 'transient':
         throw transient('create', outcome.reason);
       case 'refused': {
-        // A first attempt's refusal is the platform's answer to this request alone: rejected (an mrn
-        // already taken then is an order outside this system, never ours to settle on). A retry's
-        // refusal can hide an order an earlier request of ours created before its answer was lost —
-        // a pay-in refusal carries no code, only free text (docs/protocol.md) — so the platform's query
-        // decides: an order it knows is never called rejected.
-        if (attempt() === 1) return { kind: 'refused', message: outcome.message };
+        // The refusal of the first request ever sent for this mrn is the platform's answer to it
+        // alone: rejected (an mrn already taken then is an order outside this system, never ours to
+        // settle on). After an earlier request of ours — noted durably, since an attempt counter
+        // starts again when a workflow task or a worker is lost mid-request (the chaos suite's pay-in
+        // called rejected that the platform had created and was paid) — a refusal can hide the order
+        // that request created before its answer was lost; a pay-in refusal carries no code, only
+        // free text (docs/protocol.md), so the platform's query decides: an order it knows is never
+        // called rejected.
+        if (!request.earlier) return { kind: 'refused', message: outcome.message };
         const known = await gateway.queryPayment(args.mrn, { callback: false });
         if (known.kind === 'accepted') {
           return { kind: 'exists_without_pay_url', message: `create refused (${outcome.message}) but the platform knows the order` };
@@ -55,7 +65,7 @@ export function createPlatformActivities({ gateway, publicUrl }: PlatformDeps) {
         // Not found. The earlier request may still land (the chaos suite found pay-ins called rejected
         // that the platform created afterwards): the refusal stands only once the first attempt is
         // older than any request can be in flight.
-        const sinceFirstAttemptMs = Date.now() - Context.current().info.scheduledTimestampMs;
+        const sinceFirstAttemptMs = Date.now() - Date.parse(request.firstSentAt);
         if (sinceFirstAttemptMs < REFUSAL_CONFIRM_MS) {
           throw transient('create', `refused (${outcome.message}) after an attempt whose outcome is unknown; asking again until an earlier request cannot land any more`);
         }

@@ -128,6 +128,21 @@ export class OrderBook {
     }
   }
 
+  /**
+   * Notes a create request about to be sent for `mrn` (migrations/0003). Returns whether one was
+   * sent before (by any process, in any attempt) and when the first was.
+   */
+  async noteCreateRequest(kind: OrderKind, mrn: string): Promise<{ earlier: boolean; firstSentAt: string }> {
+    const result = await this.pool.query<{ sent: number; first_sent_at: Date }>(
+      `INSERT INTO create_requests (kind, mrn) VALUES ($1, $2)
+       ON CONFLICT (kind, mrn) DO UPDATE SET sent = create_requests.sent + 1
+       RETURNING sent, first_sent_at`,
+      [kind, mrn],
+    );
+    const row = result.rows[0];
+    return { earlier: row.sent > 1, firstSentAt: row.first_sent_at.toISOString() };
+  }
+
   /** Marks (or, with null, clears) what a reconciliation found wrong with an order. Money state is never touched. */
   async markReconciliationDifference(kind: OrderKind, mrn: string, difference: string | null): Promise<void> {
     await this.pool.query('UPDATE orders SET reconciliation_difference = $3 WHERE kind = $1 AND mrn = $2', [kind, mrn, difference]);

@@ -82,6 +82,14 @@ describe('the order book (embedded PostgreSQL)', () => {
     expect(flagged.orders.map((o) => o.mrn)).toContain('r-1');
   });
 
+  it('notes create requests durably: the first is the only one without an earlier request', async () => {
+    const first = await book.noteCreateRequest('payment', 'cr-1');
+    const second = await book.noteCreateRequest('payment', 'cr-1');
+    expect(first.earlier).toBe(false);
+    expect(second).toEqual({ earlier: true, firstSentAt: first.firstSentAt });
+    expect((await book.noteCreateRequest('payout', 'cr-1')).earlier).toBe(false);
+  });
+
   it('applies the migrations once: opening the same book again finds nothing to do', async () => {
     const { migrate } = await import('../../src/book/database');
     expect(await migrate(database.pool)).toEqual([]);

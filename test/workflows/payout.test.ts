@@ -42,6 +42,9 @@ import { FakePlatform, terminateOpenRun } from '../helpers/fake-platform';
 import { HOUR, MINUTE, payoutInput, TEST_TIMEOUTS } from '../helpers/orders';
 import { timeSkippingEnv, uniqueName, workflowBundle } from '../helpers/temporal';
 
+/** Payouts send no pay-in creates: the pay-in create's request log is never asked. */
+const noPayInCreates = { noteCreateRequest: () => Promise.reject(new Error('a payout test sent a pay-in create')) };
+
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
 
@@ -284,7 +287,7 @@ describe('never paid twice: one mrn, retried as-is', () => {
     const baseUrl = await platform.listen();
     const gateway = new GatewayClient({ baseUrl, appKey: APP_KEY, secret: SECRET, timeoutMs: 300 });
     const merchant = new FakePlatform();
-    const activities = { ...merchant.activities(), ...createPlatformActivities({ gateway, publicUrl: 'https://orders.example.com' }) };
+    const activities = { ...merchant.activities(), ...createPlatformActivities({ gateway, createRequests: noPayInCreates, publicUrl: 'https://orders.example.com' }) };
     const input = payoutInput();
     try {
       const final = await withWorker(activities, async (taskQueue) => (await start(taskQueue, input)).result());
