@@ -16,7 +16,10 @@ import { waitForOrder } from '../e2e/support';
 
 const TASK_QUEUE = uniqueName('reconcile');
 const ZONE = 'UTC';
-const CRON = '30 3 * * *';
+// Twelve hours away from now: the schedule must never fire by itself while the file runs (a fixed
+// time did, once a day, and its run claimed the date another test reconciles).
+const CRON_HOUR = (new Date().getUTCHours() + 12) % 24;
+const CRON = `30 ${CRON_HOUR} * * *`;
 
 let system: TestSystem;
 
@@ -227,8 +230,8 @@ test('the daily schedule exists after start, with the configured cron and zone, 
   const scheduleId = reconciliationScheduleId(TASK_QUEUE);
   const described = await system.client.schedule.getHandle(scheduleId).describe();
   expect(described.spec.timezone).toBe(ZONE);
-  // "30 3 * * *" as Temporal compiled it: 03:30 every day.
-  expect(described.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 3, end: 3, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
+  // "30 <hour> * * *" as Temporal compiled it: <hour>:30 every day.
+  expect(described.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: CRON_HOUR, end: CRON_HOUR, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
   expect(described.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
   expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue: TASK_QUEUE, args: [{ timezone: ZONE, qps: 200 }] });
   expect((described.action as { args: ReconciliationInput[] }).args[0].date).toBeUndefined();
