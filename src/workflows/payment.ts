@@ -104,16 +104,15 @@ class PaymentOrder extends OrderCore<PaymentStatus, PaymentState, PaymentCallbac
     this.refreshDetails('creating the order at the platform');
     let result;
     try {
-      result = await createPaymentAtPlatform.executeWithOptions({ summary: 'create at platform' }, [
-        {
-          mrn: state.mrn,
-          amountFen: state.amountFen,
-          channelId: state.channelId,
-          returnUrl: state.returnUrl,
-          mode: state.mode,
-          ...(payer === undefined ? {} : { payer }),
-        },
-      ]);
+      const order = {
+        mrn: state.mrn,
+        amountFen: state.amountFen,
+        channelId: state.channelId,
+        returnUrl: state.returnUrl,
+        mode: state.mode,
+        ...(payer === undefined ? {} : { payer }),
+      };
+      result = await this.local(() => createPaymentAtPlatform.executeWithOptions({ summary: 'create at platform' }, [order]));
     } catch (error) {
       if (!(error instanceof ActivityFailure) || state.status !== 'creating') throw error;
       // The platform stayed unreachable until the order would have expired anyway.

@@ -55,6 +55,7 @@ const BRANCHES = [
   'payment-forged-signal',
   'payment-order-book',
   'payment-patch-generation',
+  'payment-local-activity-lane',
   'payout-happy',
   'payout-ambiguous-create',
   'payout-foreign-duplicate',
@@ -65,6 +66,7 @@ const BRANCHES = [
   'payout-forged-signal',
   'payout-order-book',
   'payout-patch-generation',
+  'payout-local-activity-lane',
 ] as const;
 type Branch = (typeof BRANCHES)[number];
 
@@ -257,6 +259,20 @@ if (RECORDING) describe('recording (RECORD_HISTORIES=1)', () => {
     });
   });
 
+  test('payment-local-activity-lane: local activities one at a time, the book written by one (a write fails once), a forged signal, the callback', async () => {
+    const platform = new FakePlatform();
+    platform.book = (_args, attempt) => (attempt === 1 ? Promise.reject(new Error('connection refused')) : Promise.resolve());
+    await recordPayment('payment-local-activity-lane', platform, async (handle) => {
+      await paymentView(handle, (view) => view.status === 'pending', 'created');
+      const forged = { ...payIn(handle, 10_000), fields: { ...payIn(handle, 10_000).fields, sign: 'forged' } };
+      await handle.signal(paymentCallback, forged);
+      await paymentView(handle, (view) => view.needsAttention, 'flagged');
+      await handle.signal(paymentCallback, payIn(handle, 10_000));
+      expect(await handle.result()).toMatchObject({ status: 'succeeded', needsAttention: true });
+      expect(platform.records.at(-1)).toMatchObject({ status: 'succeeded', needsAttention: true });
+    });
+  });
+
   test('payout-happy: the callback comes in time', async () => {
     await recordPayout('payout-happy', new FakePlatform(), async (handle) => {
       await env.sleep(2 * MINUTE);
@@ -350,6 +366,17 @@ if (RECORDING) describe('recording (RECORD_HISTORIES=1)', () => {
   test('payout-patch-generation: a run of this generation asks one patch (callback in time, book writes)', async () => {
     const platform = new FakePlatform();
     await recordPayout('payout-patch-generation', platform, async (handle) => {
+      await env.sleep(2 * MINUTE);
+      await handle.signal(payoutCallback, payOut(handle));
+      expect((await handle.result()).status).toBe('succeeded');
+      expect(platform.records.at(-1)).toMatchObject({ status: 'succeeded' });
+    });
+  });
+
+  test('payout-local-activity-lane: the book written by a local activity (a write fails once), the callback in time', async () => {
+    const platform = new FakePlatform();
+    platform.book = (_args, attempt) => (attempt === 1 ? Promise.reject(new Error('connection refused')) : Promise.resolve());
+    await recordPayout('payout-local-activity-lane', platform, async (handle) => {
       await env.sleep(2 * MINUTE);
       await handle.signal(payoutCallback, payOut(handle));
       expect((await handle.result()).status).toBe('succeeded');

@@ -13,6 +13,7 @@ import { BookKeeper } from './book-keeper';
 import { applies, PATCHES } from './patches';
 import { CallbackQueue, forgedSignalReason, isLegacyCallback, verifyCallbackSignal } from './callback-signal';
 import { historyIsLong } from './history';
+import { LocalActivityLane } from './local-activity-lane';
 import { enqueueEvent, newEventId, outboxEmpty, startMerchantNotifier } from './notifier';
 import { answerCreationRequests, awaitCallback } from './order-steps';
 import { noAnswer } from './platform-answer';
@@ -37,18 +38,26 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
 
   private readonly book: BookKeeper;
 
+  /** The run's local activities, one at a time (from the run's start, under the patch). */
+  private readonly lane = new LocalActivityLane();
+
   constructor(
     protected readonly state: State,
     private readonly definitions: OrderWorkflowDefinitions<View, Reply>,
     private readonly viewOf: (state: State) => View,
   ) {
     this.kind = definitions.kind;
-    this.book = new BookKeeper(state, { snapshot: (version) => this.bookRecord(version), quiet: () => this.callbacks.idle() });
+    this.book = new BookKeeper(state, {
+      snapshot: (version) => this.bookRecord(version),
+      quiet: () => this.callbacks.idle(),
+      lane: this.lane,
+    });
   }
 
   /** What every run starts with: its handlers, the order book, then the merchant notifier. */
   start(): void {
     const { state, definitions } = this;
+    if (applies(PATCHES.localActivityLane)) this.lane.serialise();
     setHandler(definitions.status, () => this.view());
     setHandler(definitions.requestHash, () => state.requestHash);
     setHandler(definitions.callback, (signal) => this.onCallbackSignal(signal));
@@ -129,10 +138,15 @@ export abstract class OrderCore<Status extends string, State extends OrderStateB
       // nondeterminism error (npm run chaos; test/workflows/clock-skew.test.ts). So a pay-in's callback
       // is verified once the create has answered. Runs recorded before this rule keep their old path.
       if (this.kind === 'payment' && applies(PATCHES.verifyAfterCreate)) await condition(() => this.state.status !== 'creating');
-      const verdict = await verifyCallbackSignal(this.kind, signal, this.state.mrn);
+      const verdict = await this.local(() => verifyCallbackSignal(this.kind, signal, this.state.mrn));
       if (!verdict.ok) this.refuseSignal(verdict.reason);
       else if (verdict.callback.kind === this.kind) this.applyCallback(verdict.callback as Callback, 'verified');
     });
+  }
+
+  /** Runs `call`, which starts one local activity, in the run's lane: one local activity at a time. */
+  protected local<T>(call: () => Promise<T>): Promise<T> {
+    return this.lane.run(call);
   }
 
   /** A verified callback of this kind, applied idempotently. */
