@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -54,6 +54,8 @@ interface ScenarioFigures {
   /** CPU per order: this Node process (API, workers, sandbox, bench) and the Temporal dev server. */
   nodeCpuMsPerOrder: number;
   serverCpuMsPerOrder: number;
+  /** The embedded order book's CPU: zero for the naive and ceiling scenarios, which write no book. */
+  bookCpuMsPerOrder: number;
   payUrlMs: Distribution;
   completedMs: Distribution;
   breakdown: Breakdown;
@@ -131,6 +133,8 @@ async function main(): Promise<number> {
         NOTIFY_SECRET: randomBytes(18).toString('base64url'),
         CODEC_KEYS: codecKeys,
         DATA_DIR: join(tmp, 'data'),
+        // A real PostgreSQL for the order book when given (a cluster's `orders` database); else the embedded one.
+        ...(process.env.DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.DATABASE_URL }),
         LOG_LEVEL: options.logLevel,
       },
       'all-in-one',
@@ -201,21 +205,27 @@ async function main(): Promise<number> {
           if (bad.length > 0) say(`${kind} ${name}: ${bad.length} warm-up orders failed, e.g. ${bad[0].error ?? ''}`);
         }
       }
-      const measured = new Map(options.scenarios.map((name) => [name, { samples: [] as OrderSample[], wallMs: 0, nodeCpuMs: 0, serverCpuMs: 0 }]));
+      const measured = new Map(options.scenarios.map((name) => [name, { samples: [] as OrderSample[], wallMs: 0, nodeCpuMs: 0, serverCpuMs: 0, bookCpuMs: 0 }]));
+      // The Temporal server: the dev server, or the cluster's processes named by --server-pids (NaN without).
+      const serverPids = options.temporalAddress === undefined ? [devServer.process.pid ?? -1] : options.serverPids;
+      // The order book's database when it is ours alone: the embedded PostgreSQL, a child process of this one.
+      const bookPids = process.env.DATABASE_URL === undefined ? childPids(process.pid).filter((pid) => pid !== devServer.process.pid) : [];
       for (let round = 0; round < options.rounds; round++) {
         const count = Math.floor(options.orders / options.rounds) + (round < options.orders % options.rounds ? 1 : 0);
         if (count === 0) continue;
         const order = round % 2 === 0 ? options.scenarios : [...options.scenarios].reverse();
         for (const name of order) {
           const cpuBefore = process.cpuUsage();
-          const serverBefore = processCpuMs(devServer.process.pid);
+          const serverBefore = treeCpuMs(serverPids);
+          const bookBefore = treeCpuMs(bookPids);
           const run = await runOrders(count, options.concurrency, options.orderTimeoutMs, runners[name](`r${round}`));
           const cpu = process.cpuUsage(cpuBefore);
           const into = measured.get(name) as Measured;
           into.samples.push(...run.samples);
           into.wallMs += run.wallMs;
           into.nodeCpuMs += (cpu.user + cpu.system) / 1000;
-          into.serverCpuMs += processCpuMs(devServer.process.pid) - serverBefore;
+          into.serverCpuMs += treeCpuMs(serverPids) - serverBefore;
+          into.bookCpuMs += treeCpuMs(bookPids) - bookBefore;
           say(`round ${round + 1}/${options.rounds}: ${kind} ${name}, ${count} orders in ${fixed(run.wallMs / 1000, 1)} s`);
         }
       }
@@ -260,9 +270,11 @@ interface Measured {
   /** CPU time of this Node process (API, workers, sandbox, bench client — every thread) and of the Temporal server. */
   nodeCpuMs: number;
   serverCpuMs: number;
+  /** CPU time of the embedded order book database (NaN when DATABASE_URL names a shared server). */
+  bookCpuMs: number;
 }
 
-function summarize(name: ScenarioName, kind: OrderKindOption, options: BenchOptions, { samples, wallMs, nodeCpuMs, serverCpuMs }: Measured, traces: OrderTrace[]): ScenarioFigures {
+function summarize(name: ScenarioName, kind: OrderKindOption, options: BenchOptions, { samples, wallMs, nodeCpuMs, serverCpuMs, bookCpuMs }: Measured, traces: OrderTrace[]): ScenarioFigures {
   const ok = samples.filter((s) => s.error === undefined && s.completedMs !== null);
   const errors = [...new Set(samples.flatMap((s) => (s.error === undefined ? [] : [s.error])))].slice(0, 5);
   const figures: ScenarioFigures = {
@@ -276,6 +288,7 @@ function summarize(name: ScenarioName, kind: OrderKindOption, options: BenchOpti
     throughputPerSec: ok.length / (wallMs / 1000),
     nodeCpuMsPerOrder: nodeCpuMs / Math.max(1, samples.length),
     serverCpuMsPerOrder: serverCpuMs / Math.max(1, samples.length),
+    bookCpuMsPerOrder: bookCpuMs / Math.max(1, samples.length),
     payUrlMs: distribution(ok.map((s) => s.payUrlMs as number)),
     completedMs: distribution(ok.map((s) => s.completedMs as number)),
     breakdown: breakdown(samples, traces, milestoneName(kind), name !== 'ceiling'),
@@ -316,6 +329,7 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
     ...(ceiling ? [row('throughput share of engine ceiling', (f) => f.throughputPerSec / ceiling.throughputPerSec, 2)] : []),
     row('CPU/order, node process (ms)', (f) => f.nodeCpuMsPerOrder),
     row('CPU/order, Temporal server (ms)', (f) => f.serverCpuMsPerOrder),
+    row('CPU/order, order book database (ms)', (f) => f.bookCpuMsPerOrder),
     row('history events/order', (f) => f.breakdown.historyEventsPerOrder),
     row('workflow tasks/order', (f) => f.breakdown.workflowTasksPerOrder),
     row('first wf task: queue wait p50 (ms)', (f) => f.breakdown.firstTaskQueueMs),
@@ -342,7 +356,11 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
       ? [`ceiling: the smallest start–signal–complete workflow (bench/ceiling-workflow.ts), started then signalled at once; its start→${milestoneName(kind)} is the start RPC's answer; throughput share goal ≥ 0.70`]
       : []),
     options.temporalAddress !== undefined
-      ? `Temporal: the cluster at ${options.temporalAddress} (its server's CPU is not measured: NaN above)`
+      ? `Temporal: the cluster at ${options.temporalAddress} (${
+          options.serverPids.length === 0
+            ? "its server's CPU is not measured: NaN above; --server-pids names its processes"
+            : `server CPU: processes ${options.serverPids.join(', ')} with their children`
+        })${process.env.DATABASE_URL === undefined ? '' : '; the order book on DATABASE_URL (a shared server: its CPU is not in the book row)'}`
       : `dev server: search-attribute cache ${options.saCache === 'on' ? 'on (as in production; --sa-cache=off for start-dev as shipped)' : "off (start-dev as shipped: search attributes are read from SQLite on every start, upsert and describe)"}`,
     ...(naive?.queriesPerOrder === undefined ? [] : [`naive: ${fixed(naive.queriesPerOrder, 2)} ${milestoneName(kind)} queries per order; callback receiver errors: ${naiveErrors}`]),
     ...figures.flatMap((f) => (f.failed > 0 ? [`${f.name}: ${f.failed} failed, e.g. ${f.errors.join(' | ')}`] : [])),
@@ -371,6 +389,32 @@ function machineFacts(executable: string) {
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     loadAverageAtEnd: [] as number[],
   };
+}
+
+/** The live children of a process (Linux; none elsewhere). */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter((p) => p.trim() !== '')
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time of processes and all their live descendants (a PostgreSQL's backends are its children); NaN for none. */
+function treeCpuMs(pids: readonly number[]): number {
+  if (pids.length === 0) return Number.NaN;
+  let total = 0;
+  for (const pid of pids) {
+    total += processCpuMs(pid);
+    const children = childPids(pid);
+    if (children.length > 0) total += treeCpuMs(children);
+  }
+  return total;
 }
 
 /** User + system CPU time of a process from /proc (Linux); NaN elsewhere. */

@@ -48,13 +48,18 @@ export interface BenchOptions {
   temporalAddress: string | undefined;
   /** Its namespace (with the order search attributes registered). */
   temporalNamespace: string;
+  /**
+   * With `temporalAddress`: the processes whose CPU counts as the Temporal server's, each with its
+   * descendants (e.g. the cluster's temporal-server and its PostgreSQL, whose backends are children).
+   */
+  serverPids: number[];
 }
 
 const USAGE = `npm run bench -- [--kind=payment|payout|payment,payout] [--orders=N] [--concurrency=C] [--warmup=W] [--rounds=R] [--poll-ms=MS]
                      [--scenarios=orchestrator,naive,ceiling] [--sa-cache=on|off] [--order-timeout-ms=MS] [--log-level=warn]
-                     [--out-dir=artifacts/bench] [--temporal-address=HOST:PORT [--temporal-namespace=default]]
+                     [--out-dir=artifacts/bench] [--temporal-address=HOST:PORT [--temporal-namespace=default] [--server-pids=PID,PID]]
   (or BENCH_KIND, BENCH_ORDERS, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_ROUNDS, BENCH_POLL_MS, BENCH_SCENARIOS, BENCH_SA_CACHE,
-   BENCH_ORDER_TIMEOUT_MS, BENCH_LOG_LEVEL, BENCH_OUT_DIR, BENCH_TEMPORAL_ADDRESS, BENCH_TEMPORAL_NAMESPACE)`;
+   BENCH_ORDER_TIMEOUT_MS, BENCH_LOG_LEVEL, BENCH_OUT_DIR, BENCH_TEMPORAL_ADDRESS, BENCH_TEMPORAL_NAMESPACE, BENCH_SERVER_PIDS)`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -73,6 +78,14 @@ function kinds(text: string): OrderKindOption[] {
   for (const k of list) if (k !== 'payment' && k !== 'payout') throw new UsageError(`kind=${text}: say payment, payout or payment,payout`);
   if (new Set(list).size !== list.length) throw new UsageError(`kind=${text} names a kind twice`);
   return list as OrderKindOption[];
+}
+
+function serverPids(text: string | undefined, address: string | undefined): number[] {
+  if (text === undefined || text === '') return [];
+  if (address === undefined) throw new UsageError('server-pids is for a cluster: give --temporal-address too (the bench measures its own dev server itself)');
+  const pids = text.split(',').map((p) => p.trim());
+  for (const pid of pids) if (!/^[1-9][0-9]{0,9}$/.test(pid)) throw new UsageError(`server-pids=${text}: say process ids, e.g. 3127,3076`);
+  return pids.map(Number);
 }
 
 function temporalAddress(text: string | undefined): string | undefined {
@@ -94,7 +107,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     if (match === null) throw new UsageError(`unknown argument ${arg}`);
     given.set(match[1], match[2]);
   }
-  const known = ['kind', 'orders', 'concurrency', 'warmup', 'rounds', 'poll-ms', 'scenarios', 'sa-cache', 'order-timeout-ms', 'log-level', 'out-dir', 'temporal-address', 'temporal-namespace'];
+  const known = ['kind', 'orders', 'concurrency', 'warmup', 'rounds', 'poll-ms', 'scenarios', 'sa-cache', 'order-timeout-ms', 'log-level', 'out-dir', 'temporal-address', 'temporal-namespace', 'server-pids'];
   for (const name of given.keys()) if (!known.includes(name)) throw new UsageError(`unknown setting ${name}`);
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -122,5 +135,6 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     outDir: given.get('out-dir') ?? 'artifacts/bench',
     temporalAddress: temporalAddress(given.get('temporal-address')),
     temporalNamespace: given.get('temporal-namespace') ?? 'default',
+    serverPids: serverPids(given.get('server-pids'), given.get('temporal-address')),
   };
 }
