@@ -113,6 +113,34 @@ test('a pay-in leaves its final record in the book, with a version above every e
   expect(final.book).toEqual({ version: last.version, written: last.version });
 });
 
+test('a pay-in decided soon after its create is written once, with its outcome: the first record waits a moment for it', async () => {
+  const platform = new FakePlatform();
+  const input = paymentInput({ notifyUrl: undefined });
+  const final = await withWorker(platform, async (taskQueue) => {
+    const handle = await startPayment(taskQueue, input);
+    await until(() => handle.query(paymentStatus), (view) => view.status === 'pending', 'created');
+    await handle.signal(paymentCallback, paymentCallbackSignal(mrnOf(handle), 10_000, 10_000));
+    return handle.result();
+  });
+  expect(final.status).toBe('succeeded');
+  const records = platform.recordsOf(input.request.mrn);
+  expect(records.map((record) => record.status)).toEqual(['succeeded']);
+  expect(final.book).toEqual({ version: records[0].version, written: records[0].version });
+});
+
+test('a pay-in still undecided after the wait is recorded as pending then', async () => {
+  const platform = new FakePlatform();
+  const input = paymentInput({ notifyUrl: undefined });
+  await withWorker(platform, async (taskQueue) => {
+    const handle = await startPayment(taskQueue, input);
+    await until(() => handle.query(paymentStatus), (view) => view.status === 'pending', 'created');
+    expect(platform.recordsOf(input.request.mrn)).toEqual([]);
+    await env.sleep(3_000);
+    const records = await until(() => platform.recordsOf(input.request.mrn), (written) => written.length > 0, 'recorded');
+    expect(records.map((record) => record.status)).toEqual(['pending']);
+  });
+});
+
 test('a payout leaves its final record, and the book never sees the account in clear', async () => {
   const platform = new FakePlatform();
   const input = payoutInput();

@@ -28,6 +28,15 @@ const { recordOrder: recordOrderLocally } = proxyLocalActivities<OrderActivities
 const LOCAL_RETRY_FIRST_MS = 1_000;
 const LOCAL_RETRY_MAX_MS = 60_000;
 
+/**
+ * How long a new order's first record waits for the order's outcome. Most callbacks follow the
+ * create within a second or two: waiting lets one write carry both (a write costs the worker about
+ * 4 ms of CPU, a tenth of a pay-in's; bench/RESULTS.md), and keeps the write out of the workflow
+ * task that answers the creation request. Meanwhile the API reads the order from
+ * its run, and lists show it this much later.
+ */
+const FIRST_RECORD_WAIT_MS = 2_000;
+
 /** Runs from before the lane wrote the book through a regular activity, retried for as long as it takes. */
 const { recordOrder } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30s',
@@ -35,7 +44,7 @@ const { recordOrder } = proxyActivities<OrderActivities>({
 });
 
 /** What the book keeper needs of an order's state. */
-type KeptState = Pick<OrderStateBase, 'status' | 'book'>;
+type KeptState = Pick<OrderStateBase, 'status' | 'book' | 'finishedAt'>;
 
 export interface BookKeeperHooks {
   /** The order's record as of now, under the given version (built from state alone: deterministic). */
@@ -82,8 +91,16 @@ export class BookKeeper {
   private async keep(): Promise<void> {
     const { progress, state, hooks } = this;
     let failures = 0;
+    let firstRecordWaited = false;
     for (;;) {
       await condition(() => state.status !== 'creating' && progress.written < progress.version && hooks.quiet());
+      if (hooks.lane.serialising && progress.written === 0 && !firstRecordWaited) {
+        firstRecordWaited = true;
+        if (state.finishedAt === null) {
+          await condition(() => state.finishedAt !== null, FIRST_RECORD_WAIT_MS, { summary: 'order book: first record once decided, or in 2 s' });
+          continue; // the callbacks that decided it may still be applying
+        }
+      }
       const outcome = this.hooks.lane.serialising ? await this.writeLocally() : await this.writeByActivity(progress.version);
       if (outcome === 'cancelled') return;
       if (outcome === 'written') {
