@@ -310,10 +310,10 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
   const ceiling = figures.find((f) => f.name === 'ceiling');
   const names = figures.map((f) => f.name);
   const header = ['', ...names, ...(ours && naive ? ['orchestrator/naive'] : [])];
-  const row = (label: string, pick: (f: ScenarioFigures) => number, digits = 1): string[] => [
+  const row = (label: string, pick: (f: ScenarioFigures) => number, digits = 1, ratio = true): string[] => [
     label,
     ...figures.map((f) => fixed(pick(f), digits)),
-    ...(ours && naive ? [fixed(pick(ours) / pick(naive), 2)] : []),
+    ...(ours && naive ? [ratio ? fixed(pick(ours) / pick(naive), 2) : '–'] : []),
   ];
   const latency = (label: string, pick: (f: ScenarioFigures) => Distribution): string[][] => [
     row(`${label} p50 (ms)`, (f) => pick(f).p50),
@@ -329,7 +329,8 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
     ...(ceiling ? [row('throughput share of engine ceiling', (f) => f.throughputPerSec / ceiling.throughputPerSec, 2)] : []),
     row('CPU/order, node process (ms)', (f) => f.nodeCpuMsPerOrder),
     row('CPU/order, Temporal server (ms)', (f) => f.serverCpuMsPerOrder),
-    row('CPU/order, order book database (ms)', (f) => f.bookCpuMsPerOrder),
+    // No ratio: the naive application has no book (its figure is the idle embedded database's).
+    row('CPU/order, order book database (ms)', (f) => f.bookCpuMsPerOrder, 1, false),
     row('history events/order', (f) => f.breakdown.historyEventsPerOrder),
     row('workflow tasks/order', (f) => f.breakdown.workflowTasksPerOrder),
     row('first wf task: queue wait p50 (ms)', (f) => f.breakdown.firstTaskQueueMs),
