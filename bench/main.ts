@@ -361,7 +361,7 @@ function render(figures: readonly ScenarioFigures[], machine: ReturnType<typeof 
           options.serverPids.length === 0
             ? "its server's CPU is not measured: NaN above; --server-pids names its processes"
             : `server CPU: processes ${options.serverPids.join(', ')} with their children`
-        })${process.env.DATABASE_URL === undefined ? '' : '; the order book on DATABASE_URL (a shared server: its CPU is not in the book row)'}`
+        })${process.env.DATABASE_URL === undefined ? '' : '; the order book on DATABASE_URL (not in the book row: a PostgreSQL named by --server-pids counts in the server row)'}`
       : `dev server: search-attribute cache ${options.saCache === 'on' ? 'on (as in production; --sa-cache=off for start-dev as shipped)' : "off (start-dev as shipped: search attributes are read from SQLite on every start, upsert and describe)"}`,
     ...(naive?.queriesPerOrder === undefined ? [] : [`naive: ${fixed(naive.queriesPerOrder, 2)} ${milestoneName(kind)} queries per order; callback receiver errors: ${naiveErrors}`]),
     ...figures.flatMap((f) => (f.failed > 0 ? [`${f.name}: ${f.failed} failed, e.g. ${f.errors.join(' | ')}`] : [])),
