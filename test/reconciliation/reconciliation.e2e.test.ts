@@ -107,6 +107,11 @@ test('a reconciliation over orders the sandbox contradicts reports exactly those
   expect(days.size).toBe(1);
   date = [...days][0];
   for (const m of made) if (m.contradiction !== undefined) await control().contradict(m.kind, m.mrn, m.contradiction);
+  // The reconciliation reads the book, where an undecided order's first record comes up to 2 s after its create.
+  await eventually(async () => {
+    const { body } = await system.api('GET', '/v1/payments?status=pending');
+    return (body.items as { mrn: string }[]).some((item) => item.mrn === made[made.length - 1].mrn);
+  }, 'the pending pay-in in the order book');
 
   const started = await system.api('POST', '/v1/reconciliations', { date });
   expect(started.status).toBe(202);
