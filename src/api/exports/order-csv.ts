@@ -9,77 +9,57 @@ import { channelLabel } from '../../gateway/channels';
 import { fenToDecimal } from '../../gateway/amount';
 import type { CsvCell } from './csv';
 
-export const PAYMENT_COLUMNS = [
-  'mrn',
-  'status',
-  'amount',
-  'paid_amount',
-  'channel_id',
-  'channel_name',
-  'amount_mismatch',
-  'needs_attention',
-  'attention_reasons',
-  'created_at',
-  'finished_at',
-  'last_platform_answer',
-  'notification_status',
-] as const;
+/** A column: its header and how an order fills it. */
+type Column = readonly [header: string, cell: (order: BookOrder) => CsvCell];
 
-export const PAYOUT_COLUMNS = [
-  'mrn',
-  'status',
-  'amount',
-  'bank_name',
-  'account_name',
-  'account_number',
-  'needs_attention',
-  'attention_reasons',
-  'created_at',
-  'finished_at',
-  'last_platform_answer',
-  'notification_status',
-] as const;
+/** What every order has, first and last; each kind's own columns go between. */
+const FIRST: readonly Column[] = [
+  ['mrn', (order) => order.mrn],
+  ['status', (order) => order.status],
+  ['amount', (order) => fenToDecimal(order.amountFen)],
+];
+const LAST: readonly Column[] = [
+  ['needs_attention', (order) => order.needsAttention],
+  ['attention_reasons', attentionReasons],
+  ['created_at', (order) => order.createdAt],
+  ['finished_at', (order) => order.finishedAt],
+  ['last_platform_answer', (order) => order.lastPlatformAnswer],
+  ['notification_status', notificationStatus],
+];
 
-export const EXPORT_COLUMNS: Readonly<Record<OrderKind, readonly string[]>> = { payment: PAYMENT_COLUMNS, payout: PAYOUT_COLUMNS };
+/** Older rows may lack the channel column; their view has it. */
+const channelIdOf = (order: BookOrder): number | null => order.channelId ?? (order.view as { channelId?: number }).channelId ?? null;
+
+function channelNameOf(order: BookOrder): string | null {
+  const channelId = channelIdOf(order);
+  return channelId === null ? null : channelLabel(channelId);
+}
+
+const COLUMNS: Readonly<Record<OrderKind, readonly Column[]>> = {
+  payment: [
+    ...FIRST,
+    ['paid_amount', (order) => (order.paidAmountFen === null ? null : fenToDecimal(order.paidAmountFen))],
+    ['channel_id', channelIdOf],
+    ['channel_name', channelNameOf],
+    ['amount_mismatch', (order) => order.amountMismatch],
+    ...LAST,
+  ],
+  payout: [
+    ...FIRST,
+    ['bank_name', (order) => order.account?.bankName ?? null],
+    ['account_name', (order) => order.account?.accountName ?? null],
+    ['account_number', (order) => order.account?.accountNumber ?? null],
+    ...LAST,
+  ],
+};
+
+export const EXPORT_COLUMNS: Readonly<Record<OrderKind, readonly string[]>> = {
+  payment: COLUMNS.payment.map(([header]) => header),
+  payout: COLUMNS.payout.map(([header]) => header),
+};
 
 export function orderCells(kind: OrderKind, order: BookOrder): CsvCell[] {
-  return kind === 'payment' ? paymentCells(order) : payoutCells(order);
-}
-
-function paymentCells(order: BookOrder): CsvCell[] {
-  const channelId = order.channelId ?? (order.view as { channelId?: number }).channelId ?? null;
-  return [
-    order.mrn,
-    order.status,
-    fenToDecimal(order.amountFen),
-    order.paidAmountFen === null ? null : fenToDecimal(order.paidAmountFen),
-    channelId,
-    channelId === null ? null : channelLabel(channelId),
-    order.amountMismatch,
-    order.needsAttention,
-    attentionReasons(order),
-    order.createdAt,
-    order.finishedAt,
-    order.lastPlatformAnswer,
-    notificationStatus(order),
-  ];
-}
-
-function payoutCells(order: BookOrder): CsvCell[] {
-  return [
-    order.mrn,
-    order.status,
-    fenToDecimal(order.amountFen),
-    order.account?.bankName ?? null,
-    order.account?.accountName ?? null,
-    order.account?.accountNumber ?? null,
-    order.needsAttention,
-    attentionReasons(order),
-    order.createdAt,
-    order.finishedAt,
-    order.lastPlatformAnswer,
-    notificationStatus(order),
-  ];
+  return COLUMNS[kind].map(([, cell]) => cell(order));
 }
 
 /** One cell: reasons may hold commas and semicolons, rarely a pipe. */
