@@ -2,32 +2,16 @@
  * The order book's migrations on a real PostgreSQL server, where several processes (an API and its
  * workers) start at once: each waits for the others' migration lock instead of failing.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrate } from '../../src/book/database';
-import { startLocalPostgres, type LocalPostgres } from '../../src/cluster/postgres';
-import { findFreePort } from '../../src/temporal/dev-server';
+import { useLocalPostgres } from '../helpers/local-postgres';
 
 jest.setTimeout(120_000);
 
-let dir: string;
-let postgres: LocalPostgres;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'book-migrations-'));
-  chmodSync(dir, 0o755); // PostgreSQL runs as the postgres user when we are root
-  postgres = await startLocalPostgres(join(dir, 'postgres'), await findFreePort(), join(dir, 'postgres.log'));
-}, 120_000);
-
-afterAll(async () => {
-  await postgres?.child.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const local = useLocalPostgres('book-migrations-');
 
 test('processes starting together each wait for the migration lock: none fails, each migration applied once', async () => {
-  const { host, port, user, password } = postgres.endpoint;
+  const { host, port, user, password } = local.postgres.endpoint;
   const connection = { host, port, user, password, database: 'postgres' };
   // Another process holds the lock the way node-pg-migrate takes it, for a moment: a start must wait, not fail.
   const holder = new Client(connection);

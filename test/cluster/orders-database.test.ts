@@ -5,32 +5,19 @@
  * once, safe at every start, the password set again each time, nobody else let in.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { ensureOrdersDatabase, postgresBinDir, startLocalPostgres, type LocalPostgres } from '../../src/cluster/postgres';
-import { findFreePort } from '../../src/temporal/dev-server';
+import { ensureOrdersDatabase, postgresBinDir } from '../../src/cluster/postgres';
+import { useLocalPostgres } from '../helpers/local-postgres';
 
 jest.setTimeout(120_000);
 
 const SCRIPT = resolve(__dirname, '..', '..', 'deploy', 'postgres', 'setup-orders-db.sh');
-let dir: string;
-let postgres: LocalPostgres;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'orders-db-'));
-  chmodSync(dir, 0o755); // PostgreSQL runs as the postgres user when we are root
-  postgres = await startLocalPostgres(join(dir, 'postgres'), await findFreePort(), join(dir, 'postgres.log'));
-}, 120_000);
-
-afterAll(async () => {
-  await postgres?.child.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const local = useLocalPostgres('orders-db-');
 
 async function query<T extends object>(url: string | { user: string; password: string; database: string }, sql: string): Promise<T[]> {
-  const { host, port } = postgres.endpoint;
+  const { host, port } = local.postgres.endpoint;
   const client = new Client(typeof url === 'string' ? { connectionString: url } : { host, port, ...url });
   await client.connect();
   try {
@@ -40,14 +27,14 @@ async function query<T extends object>(url: string | { user: string; password: s
   }
 }
 
-const superuser = (database: string) => ({ user: postgres.endpoint.user, password: postgres.endpoint.password, database });
+const superuser = (database: string) => ({ user: local.postgres.endpoint.user, password: local.postgres.endpoint.password, database });
 
 describe('npm run cluster: ensureOrdersDatabase', () => {
   test('creates the role and the database orders, owned by it, and returns its URL with the generated password', async () => {
-    const passwordFile = join(dir, 'orders-password');
-    const url = await ensureOrdersDatabase(postgres.endpoint, passwordFile);
+    const passwordFile = join(local.dir, 'orders-password');
+    const url = await ensureOrdersDatabase(local.postgres.endpoint, passwordFile);
     const password = readFileSync(passwordFile, 'utf8').trim();
-    expect(url).toBe(`postgres://orders:${password}@127.0.0.1:${postgres.endpoint.port}/orders`);
+    expect(url).toBe(`postgres://orders:${password}@127.0.0.1:${local.postgres.endpoint.port}/orders`);
     expect(password).toMatch(/^[0-9a-f]{48}$/);
     expect(await query<{ user: string; db: string }>(url, 'SELECT current_user AS user, current_database() AS db')).toEqual([{ user: 'orders', db: 'orders' }]);
     const owner = await query<{ owner: string }>(superuser('postgres'), "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'orders'");
@@ -58,14 +45,14 @@ describe('npm run cluster: ensureOrdersDatabase', () => {
   });
 
   test('at the next start: the same database, nothing lost; a replaced password file takes effect', async () => {
-    const passwordFile = join(dir, 'orders-password');
-    const url = await ensureOrdersDatabase(postgres.endpoint, passwordFile);
+    const passwordFile = join(local.dir, 'orders-password');
+    const url = await ensureOrdersDatabase(local.postgres.endpoint, passwordFile);
     await query(url, 'CREATE TABLE kept (id int); INSERT INTO kept VALUES (7)');
-    expect(await ensureOrdersDatabase(postgres.endpoint, passwordFile)).toBe(url);
+    expect(await ensureOrdersDatabase(local.postgres.endpoint, passwordFile)).toBe(url);
     expect(await query(url, 'SELECT id FROM kept')).toEqual([{ id: 7 }]);
 
     writeFileSync(passwordFile, 'a-new-password-0123456789abcdef');
-    const rotated = await ensureOrdersDatabase(postgres.endpoint, passwordFile);
+    const rotated = await ensureOrdersDatabase(local.postgres.endpoint, passwordFile);
     expect(rotated).toContain(':a-new-password-0123456789abcdef@');
     expect(await query(rotated, 'SELECT id FROM kept')).toEqual([{ id: 7 }]);
     await expect(query(url, 'SELECT 1')).rejects.toThrow(/password authentication failed/);
@@ -83,10 +70,10 @@ describe('docker-compose.yml: deploy/postgres/setup-orders-db.sh', () => {
     spawnSync('/bin/sh', [SCRIPT], {
       env: {
         PATH: `${postgresBinDir()}:${process.env.PATH ?? ''}`,
-        PGHOST: postgres.endpoint.host,
-        PGPORT: String(postgres.endpoint.port),
-        PGUSER: postgres.endpoint.user,
-        PGPASSWORD: postgres.endpoint.password,
+        PGHOST: local.postgres.endpoint.host,
+        PGPORT: String(local.postgres.endpoint.port),
+        PGUSER: local.postgres.endpoint.user,
+        PGPASSWORD: local.postgres.endpoint.password,
         ORDERS_DB_PASSWORD: password,
       },
       encoding: 'utf8',
@@ -99,7 +86,7 @@ describe('docker-compose.yml: deploy/postgres/setup-orders-db.sh', () => {
     const first = run("it's-a-password");
     expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
     expect(first.stdout).toContain('database orders (owner orders) is ready');
-    const host = `${postgres.endpoint.host}:${postgres.endpoint.port}`;
+    const host = `${local.postgres.endpoint.host}:${local.postgres.endpoint.port}`;
     await query(`postgres://orders:${encodeURIComponent("it's-a-password")}@${host}/orders`, 'CREATE TABLE kept (id int)');
 
     const again = run('second-password-0123456789');

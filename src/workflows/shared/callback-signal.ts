@@ -4,6 +4,7 @@
  * verifies the platform's signature again, and the callback must name this order.
  */
 import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import { OneAtATime } from './one-at-a-time';
 import { applies, PATCHES } from './patches';
 import type { CallbackVerification, OrderActivities } from '../../contracts/activities';
 import type { CallbackKind } from '../../gateway/callback';
@@ -42,27 +43,14 @@ export async function verifyCallbackSignal(kind: CallbackKind, signal: unknown, 
  * them applying one at a time, in the order they arrived, and lets a decision from elsewhere (an
  * operator's resolution) wait for the callbacks that came before it: the first to arrive wins.
  */
-export class CallbackQueue {
-  private last: Promise<void> = Promise.resolve();
-  private inFlight = 0;
-
+export class CallbackQueue extends OneAtATime {
   /** Runs `apply` once the callbacks that arrived before it are done. */
   enqueue(apply: () => Promise<void>): Promise<void> {
-    this.inFlight += 1;
-    const run = this.last.then(apply).finally(() => {
-      this.inFlight -= 1;
-    });
-    this.last = run.catch(() => undefined);
-    return run;
+    return this.run(apply);
   }
 
-  /** No callback waits or is being verified (no verification local activity is out). */
-  idle(): boolean {
-    return this.inFlight === 0;
-  }
-
-  /** Resolves once every callback received so far is applied or refused. */
+  /** Resolves once every callback received so far is applied or refused (no verification local activity is out). */
   drained(): Promise<void> {
-    return this.inFlight === 0 ? Promise.resolve() : condition(() => this.inFlight === 0);
+    return this.idle() ? Promise.resolve() : condition(() => this.idle());
   }
 }

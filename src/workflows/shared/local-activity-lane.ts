@@ -7,9 +7,9 @@
  * the order the first run did. Runs recorded before the lane existed ran them side by side and
  * replay that way: a lane serialises only once told to, as a run under the patch starts.
  */
-export class LocalActivityLane {
-  private tail: Promise<unknown> = Promise.resolve();
-  private queued = 0;
+import { OneAtATime } from './one-at-a-time';
+
+export class LocalActivityLane extends OneAtATime {
   private serialised = false;
 
   /** From now on, one local activity at a time. */
@@ -22,19 +22,8 @@ export class LocalActivityLane {
     return this.serialised;
   }
 
-  /** Runs `call` (which starts one local activity) after those queued before it. */
-  run<T>(call: () => Promise<T>): Promise<T> {
-    if (!this.serialised) return call();
-    this.queued += 1;
-    const result = this.tail.then(call).finally(() => {
-      this.queued -= 1;
-    });
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-
-  /** No local activity of the lane is out or waiting. */
-  idle(): boolean {
-    return this.queued === 0;
+  /** Runs `call` (which starts one local activity) after those queued before it; at once when not serialising. */
+  override run<T>(call: () => Promise<T>): Promise<T> {
+    return this.serialised ? super.run(call) : call();
   }
 }
