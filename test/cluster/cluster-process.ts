@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { findFreePort } from '../../src/temporal/dev-server';
@@ -56,20 +57,41 @@ function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
   });
 }
 
+/**
+ * `count` free ports in a row (the cluster gives API i the port PORT + i - 1), below Linux's
+ * ephemeral range (32768–60999), so an outgoing connection of another test cannot take one of them
+ * between this check and the cluster's start.
+ */
+async function freePortRun(count: number): Promise<number> {
+  const free = (port: number): Promise<boolean> =>
+    new Promise((resolvePort) => {
+      const server = createServer();
+      server.once('error', () => resolvePort(false));
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    let all = true;
+    for (let i = 0; i < count && all; i++) all = await free(base + i);
+    if (all) return base;
+  }
+  throw new Error(`no ${count} free ports in a row between 20000 and 32000`);
+}
+
 /** Brings a cluster up (`up --api N --workers M`) and resolves once every part is healthy. */
 export async function startTestCluster(options: { apis?: number; workers?: number; env?: Record<string, string> } = {}): Promise<TestCluster> {
   if (!existsSync(CLUSTER_MAIN)) throw new Error(`${CLUSTER_MAIN} missing: run \`npm run build\` first (scripts/test.sh does)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-cluster-'));
   // PostgreSQL runs as the postgres user when we are root: it must reach its folder.
   chmodSync(dataDir, 0o755);
+  const apis = options.apis ?? 1;
   const ports: ClusterPorts = {
-    api: await findFreePort(),
+    api: await freePortRun(apis),
     temporal: await findFreePort(),
     ui: await findFreePort(),
     postgres: await findFreePort(),
     sandbox: await findFreePort(),
   };
-  const apis = options.apis ?? 1;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...E2E_ENV,
